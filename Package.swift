@@ -1,0 +1,47 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "swift-iscsi-target",
+    products: [
+        .executable(name: "iscsi_tgt", targets: ["iscsi_tgt"]),
+        .executable(name: "iscsi-rpc", targets: ["iscsi-rpc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // CRC32C for header and data digests: SSE4.2 with a portable fallback.
+        .target(name: "CCRC32C"),
+        // iSCSI PDUs, their codec, text segments and digests.
+        .target(name: "ISCSIWire", dependencies: ["CCRC32C", nioCore]),
+        // Login and negotiation state machines: pure value types, no I/O.
+        .target(name: "ISCSIProtocol", dependencies: ["ISCSIWire", nioCore]),
+        // The BlockDevice protocol, Malloc and Null devices, and their registry.
+        .target(name: "BlockDevice", dependencies: [nioCore]),
+        // SCSI (SPC/SBC) emulation of a logical unit over a BlockDevice.
+        .target(name: "SCSI", dependencies: ["BlockDevice", nioCore]),
+        // JSON-RPC 2.0 over a Unix socket, SPDK-compatible.
+        .target(name: "JSONRPC", dependencies: [nioCore, nioPosix, logging]),
+        // Portal groups, initiator groups, target nodes, sessions, connections and their RPC methods.
+        .target(
+            name: "ISCSITarget",
+            dependencies: ["ISCSIWire", "ISCSIProtocol", "SCSI", "BlockDevice", "JSONRPC", nioCore, nioPosix, logging]
+        ),
+        .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", argumentParser, logging]),
+        .executableTarget(name: "iscsi-rpc", dependencies: ["JSONRPC", nioCore, nioPosix]),
+        .testTarget(name: "ISCSIWireTests", dependencies: ["ISCSIWire", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
+        .testTarget(name: "ISCSIProtocolTests", dependencies: ["ISCSIProtocol", "ISCSIWire", nioCore]),
+        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
+        .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "JSONRPC", "BlockDevice", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+    ]
+)

@@ -1,0 +1,1 @@
+print("iscsi-rpc: not built yet")

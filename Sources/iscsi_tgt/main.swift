@@ -1,0 +1,1 @@
+print("iscsi_tgt: not built yet")
