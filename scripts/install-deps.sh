@@ -101,6 +101,11 @@ install_spdk_rpc
 
 if $KERNEL_INITIATOR; then
     apt_install "${KERNEL_PACKAGES[@]}"
+    # build-guest-image fetches the kernel with `apt-get download`, which needs the package lists.
+    if ! $APT_UPDATED && ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+        log "apt-get update"
+        $SUDO apt-get update -qq
+    fi
     GUEST_TOOLS="$REPO/../shared/tools/kernel-initiator"
     if [ -x "$GUEST_TOOLS/build-guest-image" ]; then
         log "building the kernel-initiator guest image"
