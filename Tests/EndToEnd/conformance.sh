@@ -82,11 +82,11 @@ else
     pass "iscsi-test-cu printed its run summary"
     read -r total ran passed failed skipped <<<"${RESULT[0]}"
     {
-        echo "iscsi-test-cu $URL: $passed/$total tests passed (ran $ran, failed $failed, skipped $skipped)"
+        echo "iscsi-test-cu $URL: $passed/$total tests passed (ran $ran, failed $failed; $skipped of the passed were skipped)"
         printf '%s\n' "${RESULT[@]:1}"
     } >"$CONFORMANCE_REPORT"
     # Reported, not counted as assertions of this suite (the conformance issue drives it to zero).
-    echo "  conformance: tests passed $passed/$total (ran $ran, failed $failed, of which skipped $skipped)"
+    echo "  conformance: tests passed $passed/$total (ran $ran, failed $failed; $skipped of the passed were skipped)"
     printf '%s\n' "${RESULT[@]:1}" | sed 's/^/    /'
     echo "  per-test results: $CONFORMANCE_REPORT"
 fi

@@ -114,7 +114,7 @@ e2e_require() {
     local tool
     for tool in "$@"; do
         if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$tool" ]; then
-            fail "required tool '$tool' is missing (scripts/install-deps.sh installs it)"
+            fail "required '$tool' is missing (swift build -c release builds ours, scripts/install-deps.sh installs the rest)"
             e2e_finish
         fi
     done

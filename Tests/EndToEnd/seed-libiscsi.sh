@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The seed scenario driven by libiscsi and QEMU (issue 4 acceptance), run twice: once configured with
-# iscsi-rpc at runtime, once loaded from examples/seed.json with -c (its portal moved to a test port).
+# The seed scenario driven by libiscsi and QEMU (issue 4 acceptance), run three times: configured at
+# runtime with iscsi-rpc, then with SPDK's own spdk-rpc, then loaded from examples/seed.json with -c
+# (its portal moved to a test port).
 #
 # Checks: SendTargets lists iqn.2016-06.io.spdk:disk1 with 2 LUNs; READ CAPACITY(16) last LBA 131071;
 # INQUIRY standard + VPD 0x00/0x80/0x83 identity as SPDK reports it; qemu-io writes patterns at several
@@ -17,15 +18,18 @@ IQN=iqn.2016-06.io.spdk:disk1
 LUN_BLOCKS=131072
 BLOCK=512
 
-# configure_seed_with_rpc PORT: the README's walkthrough, on a test port.
-configure_seed_with_rpc() {
-    local port=$1
-    check_eq "bdev_malloc_create 64 512 names Malloc0" Malloc0 "$(rpc bdev_malloc_create 64 512 2>&1)"
-    check_eq "bdev_malloc_create 64 512 names Malloc1" Malloc1 "$(rpc bdev_malloc_create 64 512 2>&1)"
-    check "iscsi_create_portal_group 1 127.0.0.1:$port" rpc iscsi_create_portal_group 1 "127.0.0.1:$port"
-    check "iscsi_create_initiator_group 2 ANY 127.0.0.1/32" rpc iscsi_create_initiator_group 2 ANY 127.0.0.1/32
-    check "iscsi_create_target_node disk1" \
-        rpc iscsi_create_target_node disk1 "Data Disk1" "Malloc0:0 Malloc1:1" 1:2 64 -d
+# configure_seed_with CLIENT PORT: the README's walkthrough on a test port, CLIENT being rpc (our
+# iscsi-rpc) or spdk_rpc (SPDK's rpc.py).
+configure_seed_with() {
+    local client=$1 port=$2
+    check_eq "$client bdev_malloc_create 64 512 names Malloc0" Malloc0 "$($client bdev_malloc_create 64 512 2>&1)"
+    check_eq "$client bdev_malloc_create 64 512 names Malloc1" Malloc1 "$($client bdev_malloc_create 64 512 2>&1)"
+    check "$client iscsi_create_portal_group 1 127.0.0.1:$port" \
+        "$client" iscsi_create_portal_group 1 "127.0.0.1:$port"
+    check "$client iscsi_create_initiator_group 2 ANY 127.0.0.1/32" \
+        "$client" iscsi_create_initiator_group 2 ANY 127.0.0.1/32
+    check "$client iscsi_create_target_node disk1" \
+        "$client" iscsi_create_target_node disk1 "Data Disk1" "Malloc0:0 Malloc1:1" 1:2 64 -d
 }
 
 # check_discovery_and_identity PORT
@@ -154,11 +158,26 @@ section "seed configured with iscsi-rpc"
 PORT=$(e2e_free_port)
 if tgt_start rpc-seed; then
     pass "iscsi_tgt started and answers rpc_get_methods"
-    configure_seed_with_rpc "$PORT"
+    configure_seed_with rpc "$PORT"
     check_discovery_and_identity "$PORT"
     check_data_path "$PORT"
     check_acl "$PORT"
     check_sigterm_during_write "$PORT"
+else
+    fail "iscsi_tgt did not start"
+fi
+
+section "seed configured with spdk-rpc (SPDK's rpc.py)"
+PORT=$(e2e_free_port)
+if ! command -v spdk-rpc >/dev/null; then
+    fail "spdk-rpc is missing (scripts/install-deps.sh installs it)"
+elif tgt_start spdk-rpc-seed; then
+    pass "iscsi_tgt started and answers rpc_get_methods"
+    configure_seed_with spdk_rpc "$PORT"
+    check_discovery_and_identity "$PORT"
+    check "LUN 1 write+verify 1 MiB" qemu_io "iscsi://127.0.0.1:$PORT/$IQN/1" "write -P 0x31 0 1M" "read -P 0x31 0 1M"
+    tgt_stop
+    check_eq "SIGTERM exits 0" 0 "$?"
 else
     fail "iscsi_tgt did not start"
 fi
