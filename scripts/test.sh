@@ -8,8 +8,9 @@
 #   scripts/test.sh --no-deps --no-build  skip a step (also --no-unit, --no-lint, --no-e2e)
 #   scripts/test.sh --suite NAME          run only Tests/EndToEnd/NAME.sh (repeatable; implies e2e)
 #
-# Environment: RUN_KERNEL_INITIATOR=1 also runs the Linux-kernel-initiator suite (a QEMU guest, slow
-# without KVM); E2E_TIMEOUT (seconds, default 900) bounds each end-to-end suite.
+# Environment: RUN_KERNEL_INITIATOR=1 installs and runs the Linux-kernel-initiator suite (a QEMU guest,
+# 2-4 minutes without KVM; the default with CI=true), =0 skips it; unset, it runs if its tools are
+# installed. E2E_TIMEOUT (seconds, default 900) bounds each end-to-end suite.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,7 +21,7 @@ SUITES=()
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 
 usage() {
-    sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 without() {
@@ -55,7 +56,7 @@ wants() {
     [[ " $STEPS " == *" $1 "* ]]
 }
 
-# CI runs the Linux-kernel-initiator suite too (about 2 minutes under TCG); locally it runs when its
+# CI runs the Linux-kernel-initiator suite too (2-4 minutes under TCG); locally it runs when its
 # tools are installed, or as RUN_KERNEL_INITIATOR says.
 if [ "${CI:-}" = true ] && [ -z "${RUN_KERNEL_INITIATOR:-}" ]; then
     export RUN_KERNEL_INITIATOR=1
