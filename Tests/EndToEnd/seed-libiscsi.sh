@@ -122,11 +122,19 @@ check_acl() {
     check "iscsi_create_target_node named (only iqn.x:only)" \
         rpc iscsi_create_target_node named named Malloc1:0 1:4 64 -d
 
-    local base="iscsi://127.0.0.1:$port/iqn.2016-06.io.spdk"
+    local base="iscsi://127.0.0.1:$port/iqn.2016-06.io.spdk" refusal
+    # SPDK refuses both with login status 0x0202 (libiscsi: "Authorization failure(514)"), and an
+    # unknown target with 0x0203 ("Target not found(515)").
     check_fails "login from 127.0.0.1 to a target for 127.0.0.2/32 is refused" \
         timeout 30 iscsi-inq "$base:outside/0"
+    refusal=$(timeout 30 iscsi-inq "$base:outside/0" 2>&1)
+    check_contains "netmask refusal is status 0x0202" "Authorization failure(514)" "$refusal"
     check_fails "login as iqn.x:other to a target for iqn.x:only is refused" \
         timeout 30 iscsi-inq -i iqn.x:other "$base:named/0"
+    refusal=$(timeout 30 iscsi-inq -i iqn.x:other "$base:named/0" 2>&1)
+    check_contains "initiator-name refusal is status 0x0202" "Authorization failure(514)" "$refusal"
+    refusal=$(timeout 30 iscsi-inq "$base:nosuchtarget/0" 2>&1)
+    check_contains "login to an unknown target is status 0x0203" "Target not found(515)" "$refusal"
     check "login as iqn.x:only to its target succeeds" timeout 30 iscsi-inq -i iqn.x:only "$base:named/0"
     local listing
     listing=$(timeout 30 iscsi-ls -s -i iqn.x:other "iscsi://127.0.0.1:$port" 2>&1)
