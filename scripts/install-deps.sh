@@ -78,7 +78,9 @@ install_spdk_rpc() {
     fi
     log "pip install spdk==$SPDK_PYPI_VERSION"
     if python3 -m pip install -q "spdk==$SPDK_PYPI_VERSION" 2>/tmp/install-deps-pip.log; then
-        command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+        if command -v pyenv >/dev/null 2>&1; then
+            pyenv rehash
+        fi
         local scripts
         scripts=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
         if ! command -v spdk-rpc >/dev/null 2>&1 && [ -x "$scripts/spdk-rpc" ]; then

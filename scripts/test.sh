@@ -14,7 +14,7 @@
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$REPO"
+cd "$REPO" || exit 1
 
 STEPS="deps build unit lint e2e"
 SUITES=()

@@ -7,6 +7,7 @@
 # adds options to every iscsi_tgt start; E2E_KEEP=1 keeps the temporary directory (logs).
 
 E2E_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck disable=SC2034 # used by the suites
 E2E_DIR="$E2E_REPO/Tests/EndToEnd"
 E2E_BIN=${E2E_BIN:-$E2E_REPO/.build/release}
 ISCSI_TGT="$E2E_BIN/iscsi_tgt"
@@ -226,10 +227,10 @@ tgt_start() {
     return 1
 }
 
-# tgt_stop [PID]: SIGTERM, then waits up to 30 s; returns the exit status (124 on timeout, after
-# which the process is killed).
+# tgt_stop: SIGTERM to the last started target, then waits up to 30 s; returns its exit status (124
+# on timeout, after which the process is killed).
 tgt_stop() {
-    local pid=${1:-$TGT_PID}
+    local pid=$TGT_PID
     kill -TERM "$pid" 2>/dev/null || return 127
     local deadline=$((SECONDS + 30))
     while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do

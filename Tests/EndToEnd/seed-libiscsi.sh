@@ -62,6 +62,7 @@ check_discovery_and_identity() {
 }
 
 # qemu_io URL COMMAND...: runs qemu-io with one -c per command, fails on any failed command.
+# shellcheck disable=SC2317 # called through check/check_fails
 qemu_io() {
     local url=$1 args=()
     shift
