@@ -108,7 +108,7 @@ check_data_path() {
     check "LUN 0 one write of several sequences (4 MiB) + unaligned-in-PDU read (3 blocks at 4608)" \
         qemu_io "$url0" "write -P 0x16 16777216 4194304" "read -P 0x16 16777216 4194304" \
         "write -P 0x17 4608 1536" "read -P 0x17 4608 1536" "read -P 0x12 6144 2048"
-    check_fails "read past the end of LUN 0 fails" qemu_io "$url0" "read $size 512"
+    check_fails "a read past the end of LUN 0 (64 MiB) fails" qemu_io "$url0" "read $size 512"
     check "qemu-img info sees 64 MiB" bash -c "timeout 30 qemu-img info -f raw '$url0' | grep -q '64 MiB'"
 }
 
