@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # libiscsi's conformance suite (iscsi-test-cu, destructive tests allowed) against LUN 0 of the seed
 # target. Test failures of iscsi-test-cu are reported but do not fail this suite yet; what fails it is
-# the target crashing, hanging (iscsi-test-cu bounded by CONFORMANCE_TIMEOUT, default 1200 s), or not
+# the target crashing, hanging (iscsi-test-cu bounded by CONFORMANCE_TIMEOUT, default 600 s; tgt needs about 2 minutes here), or not
 # exiting 0 on SIGTERM afterwards.
 #
 # The per-test results are kept in $CONFORMANCE_REPORT (default /tmp/iscsi-test-cu.txt): the summary
@@ -12,7 +12,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_require iscsi-test-cu python3
-CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-1200}
+CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-600}
 CONFORMANCE_REPORT=${CONFORMANCE_REPORT:-/tmp/iscsi-test-cu.txt}
 
 # summarize OUTPUT: prints "total ran passed failed skipped" from iscsi-test-cu's CUnit run summary,
