@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # libiscsi's conformance suite (iscsi-test-cu, destructive tests allowed) against LUN 0 of the seed
 # target. Test failures of iscsi-test-cu are reported but do not fail this suite yet; what fails it is
-# the target crashing, hanging (iscsi-test-cu bounded by CONFORMANCE_TIMEOUT, default 600 s; tgt needs about 2 minutes here), or not
-# exiting 0 on SIGTERM afterwards.
+# the target crashing, hanging (iscsi-test-cu is bounded by CONFORMANCE_TIMEOUT, default 600 s; tgt
+# needs about 2 minutes here), or not exiting 0 on SIGTERM afterwards.
 #
 # The per-test results are kept in $CONFORMANCE_REPORT (default /tmp/iscsi-test-cu.txt): the summary
 # line and one line per failed test. CONFORMANCE_URL=iscsi://... runs against another target instead
