@@ -100,14 +100,14 @@ class Session:
 
 
 def designators(page):
-    """Yields (code_set, association, type, value) for each designator of a VPD 0x83 page."""
+    """Yields (protocol_id, piv, code_set, association, type, value) per designator of a VPD 0x83 page."""
     end = 4 + int.from_bytes(page[2:4], "big")
     offset = 4
     while offset + 4 <= min(end, len(page)):
         length = page[offset + 3]
-        yield page[offset] & 0x0F, (page[offset + 1] >> 4) & 0x03, page[offset + 1] & 0x0F, page[
-            offset + 4 : offset + 4 + length
-        ]
+        header, flags = page[offset], page[offset + 1]
+        value = page[offset + 4 : offset + 4 + length]
+        yield header >> 4, flags >> 7, header & 0x0F, (flags >> 4) & 0x03, flags & 0x0F, value
         offset += 4 + length
 
 
@@ -148,17 +148,19 @@ def check_identity(session, args, report):
     if len(found) < 4:
         return
     naa, t10, target_name, port_name = found[:4]
-    report.equal("VPD 0x83 #1 NAA (binary, LU)", naa[:3], (1, 0, 3))
-    report.equal("VPD 0x83 #1 NAA value", naa[3].hex(), spdk_naa(args.bdev).hex())
-    report.equal("VPD 0x83 #2 T10 vendor id (ASCII, LU)", t10[:3], (2, 0, 1))
+    for index, designator in enumerate(found[:4], start=1):
+        report.equal(f"VPD 0x83 #{index} protocol identifier iSCSI with PIV", designator[:2], (5, 1))
+    report.equal("VPD 0x83 #1 NAA (binary, LU)", naa[2:5], (1, 0, 3))
+    report.equal("VPD 0x83 #1 NAA value", naa[5].hex(), spdk_naa(args.bdev).hex())
+    report.equal("VPD 0x83 #2 T10 vendor id (ASCII, LU)", t10[2:5], (2, 0, 1))
     expected_t10 = b"INTEL".ljust(8) + args.product.encode().ljust(16) + args.bdev.encode().ljust(32)
-    report.equal("VPD 0x83 #2 T10 vendor id value", t10[3].rstrip(b"\0 "), expected_t10.rstrip(b" "))
-    report.equal("VPD 0x83 #3 SCSI name string (UTF-8, target device)", target_name[:3], (3, 2, 8))
-    report.equal("VPD 0x83 #3 value", target_name[3].rstrip(b"\0"), args.target.encode())
-    report.check("VPD 0x83 #3 length multiple of 4", len(target_name[3]) % 4 == 0, f"{len(target_name[3])}")
-    report.equal("VPD 0x83 #4 SCSI name string (UTF-8, target port)", port_name[:3], (3, 1, 8))
-    report.equal("VPD 0x83 #4 value", port_name[3].rstrip(b"\0"), f"{args.target},t,0x{args.pg_tag:04x}".encode())
-    types = {designator[2] for designator in found[4:]}
+    report.equal("VPD 0x83 #2 T10 vendor id value", t10[5], expected_t10)
+    report.equal("VPD 0x83 #3 SCSI name string (UTF-8, target device)", target_name[2:5], (3, 2, 8))
+    report.equal("VPD 0x83 #3 value", target_name[5].rstrip(b"\0"), args.target.encode())
+    report.check("VPD 0x83 #3 length multiple of 4", len(target_name[5]) % 4 == 0, f"{len(target_name[5])}")
+    report.equal("VPD 0x83 #4 SCSI name string (UTF-8, target port)", port_name[2:5], (3, 1, 8))
+    report.equal("VPD 0x83 #4 value", port_name[5].rstrip(b"\0"), f"{args.target},t,0x{args.pg_tag:04x}".encode())
+    types = {designator[4] for designator in found[4:]}
     for designator_type, name in ((4, "relative target port"), (5, "target port group"), (6, "logical unit group")):
         report.check(f"VPD 0x83 has a {name} designator", designator_type in types, f"types {sorted(types)}")
 
