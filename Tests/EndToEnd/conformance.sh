@@ -82,7 +82,8 @@ else
     pass "iscsi-test-cu printed its run summary"
     read -r total ran passed failed skipped <<<"${RESULT[0]}"
     {
-        echo "iscsi-test-cu $URL: $passed/$total tests passed (ran $ran, failed $failed; $skipped of the passed were skipped)"
+        echo "iscsi-test-cu $URL: $passed/$total tests passed" \
+            "(ran $ran, failed $failed; $skipped of the passed were skipped)"
         printf '%s\n' "${RESULT[@]:1}"
     } >"$CONFORMANCE_REPORT"
     # Reported, not counted as assertions of this suite (the conformance issue drives it to zero).

@@ -115,7 +115,7 @@ e2e_require() {
     local tool
     for tool in "$@"; do
         if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$tool" ]; then
-            fail "required '$tool' is missing (swift build -c release builds ours, scripts/install-deps.sh installs the rest)"
+            fail "required '$tool' is missing (swift build -c release; scripts/install-deps.sh)"
             e2e_finish
         fi
     done
