@@ -109,9 +109,9 @@ if $KERNEL_INITIATOR; then
         $SUDO apt-get update -qq
     fi
     GUEST_TOOLS="$REPO/../shared/tools/kernel-initiator"
-    if [ -x "$GUEST_TOOLS/build-guest-image" ]; then
+    if [ -f "$GUEST_TOOLS/build-guest-image" ]; then
         log "building the kernel-initiator guest image"
-        "$GUEST_TOOLS/build-guest-image" >/dev/null
+        bash "$GUEST_TOOLS/build-guest-image" >/dev/null
     else
         echo "install-deps: $GUEST_TOOLS not found; the kernel-initiator suite will be skipped" >&2
     fi

@@ -18,8 +18,9 @@ case "${RUN_KERNEL_INITIATOR:-auto}" in
     0) e2e_skip "RUN_KERNEL_INITIATOR=0" ;;
     1) e2e_require "$GUEST_TOOLS/run-guest-test" qemu-system-x86_64 iscsiadm ;;
     *)
-        for tool in "$GUEST_TOOLS/run-guest-test" qemu-system-x86_64 iscsiadm; do
-            command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] ||
+        [ -f "$GUEST_TOOLS/run-guest-test" ] || e2e_skip "$GUEST_TOOLS not found"
+        for tool in qemu-system-x86_64 iscsiadm; do
+            command -v "$tool" >/dev/null 2>&1 ||
                 e2e_skip "$tool not installed (RUN_KERNEL_INITIATOR=1 or scripts/install-deps.sh --kernel-initiator)"
         done
         ;;
@@ -39,7 +40,7 @@ check "portal listens" e2e_wait_port "$PORT"
 # The seed's LUNs are 64 MiB: keep the ext4 data and the fio region inside them.
 GUEST_LOG="$E2E_TMP/guest-console.log"
 started=$SECONDS
-"$GUEST_TOOLS/run-guest-test" --port "$PORT" --target "$IQN" --data-mib 16 --fio-mib 48 --fio-seconds 5 \
+bash "$GUEST_TOOLS/run-guest-test" --port "$PORT" --target "$IQN" --data-mib 16 --fio-mib 48 --fio-seconds 5 \
     --timeout "${KERNEL_INITIATOR_TIMEOUT:-900}" --log "$GUEST_LOG" >"$E2E_TMP/run-guest-test.out" 2>&1
 status=$?
 echo "  run-guest-test exited $status after $((SECONDS - started)) s"

@@ -114,7 +114,7 @@ e2e_skip() {
 e2e_require() {
     local tool
     for tool in "$@"; do
-        if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$tool" ]; then
+        if ! command -v "$tool" >/dev/null 2>&1 && [ ! -f "$tool" ]; then
             fail "required '$tool' is missing (swift build -c release; scripts/install-deps.sh)"
             e2e_finish
         fi
