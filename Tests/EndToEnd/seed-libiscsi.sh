@@ -38,6 +38,7 @@ check_discovery_and_identity() {
     check "portal 127.0.0.1:$port listens" e2e_wait_port "$port"
     listing=$(timeout 30 iscsi-ls -s "iscsi://127.0.0.1:$port" 2>&1)
     check_contains "iscsi-ls -s lists $IQN" "Target:$IQN" "$listing"
+    check_contains "SendTargets answers TargetAddress 127.0.0.1:$port,1" "Portal:127.0.0.1:$port,1" "$listing"
     check_eq "iscsi-ls -s lists 2 LUNs" 2 "$(grep -c '^Lun:' <<<"$listing")"
     check_eq "iscsi-ls -s: both LUNs are disks" 2 "$(grep -c 'Type:DIRECT_ACCESS' <<<"$listing")"
     for lun in 0 1; do
