@@ -66,7 +66,21 @@ apt_install() {
         APT_UPDATED=true
     fi
     log "apt-get install ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # tgt and open-iscsi ship services (tgtd would take port 3260, which the seed uses): keep the
+    # package scripts from starting them, as container images do, unless a policy is already in place.
+    local policy=/usr/sbin/policy-rc.d added_policy=false
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+        $SUDO chmod 755 "$policy"
+        added_policy=true
+    fi
+    local status=0
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        >/dev/null || status=$?
+    if $added_policy; then
+        $SUDO rm -f "$policy"
+    fi
+    return $status
 }
 
 # spdk-rpc (SPDK's rpc.py, from PyPI). The python3 on PATH may be a pyenv or venv interpreter (pip
