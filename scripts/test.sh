@@ -107,6 +107,8 @@ fi
 
 E2E_PASSED=0
 E2E_FAILED=0
+# The conformance suite writes its iscsi-test-cu counts here; the summary repeats its first line.
+export CONFORMANCE_REPORT=${CONFORMANCE_REPORT:-$(mktemp /tmp/iscsi-test-cu.XXXXXX.txt)}
 if wants e2e || [ ${#SUITES[@]} -gt 0 ]; then
     if [ ${#SUITES[@]} -eq 0 ]; then
         for suite in Tests/EndToEnd/*.sh; do
@@ -151,6 +153,9 @@ if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
     printf 'failed: %s\n' "${FAILED_STEPS[@]}"
 fi
 if wants e2e || [ ${#SUITES[@]} -gt 0 ]; then
+    if [ -s "$CONFORMANCE_REPORT" ]; then
+        echo "conformance (reported, not counted): $(head -n 1 "$CONFORMANCE_REPORT")"
+    fi
     echo "end-to-end: $E2E_PASSED passed, $E2E_FAILED failed"
 fi
 [ ${#FAILED_STEPS[@]} -eq 0 ]
