@@ -155,6 +155,9 @@ fi
 if wants e2e || [ ${#SUITES[@]} -gt 0 ]; then
     if [ -s "$CONFORMANCE_REPORT" ]; then
         echo "conformance (reported, not counted): $(head -n 1 "$CONFORMANCE_REPORT")"
+        echo "conformance per-test results: $CONFORMANCE_REPORT"
+    else
+        rm -f "$CONFORMANCE_REPORT"
     fi
     echo "end-to-end: $E2E_PASSED passed, $E2E_FAILED failed"
 fi
