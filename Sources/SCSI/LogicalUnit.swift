@@ -19,6 +19,8 @@ public final class LogicalUnit: Sendable {
     public let revision: String
 
     private let removed = Atomic(false)
+    /// Serialises COMPARE AND WRITE, the one command whose read-then-write must be atomic across event loops.
+    let compareAndWriteLock = Mutex(())
     private let capacityChanges = Atomic<UInt64>(0)
 
     /// Creates a logical unit. The identity defaults are SPDK's: vendor `INTEL`, product the block device's
@@ -75,6 +77,11 @@ public final class LogicalUnit: Sendable {
         UInt32(Self.maximumTransferBytes / max(1, Int(self.blockDevice.blockSize)))
     }
 
+    /// Largest WRITE SAME, in blocks: the maximum transfer length (reported in VPD 0xB0).
+    var maximumWriteSameBlocks: UInt32 {
+        self.maximumTransferBlocks
+    }
+
     /// Whether the block device supports UNMAP (logical block provisioning management).
     var supportsUnmap: Bool {
         self.blockDevice.supportedIOTypes.contains(.unmap)
@@ -83,6 +90,8 @@ public final class LogicalUnit: Sendable {
     static let maximumTransferBytes = 4 * 1024 * 1024
     /// Largest number of blocks one UNMAP descriptor may name (reported in VPD 0xB0, as SPDK).
     static let maximumUnmapBlockCount: UInt32 = 4_194_304
+    /// Largest COMPARE AND WRITE, in blocks (reported in VPD 0xB0; SPDK's limit).
+    static let maximumCompareAndWriteBlocks: UInt8 = 1
     /// Largest number of UNMAP block descriptors in one command (reported in VPD 0xB0, as SPDK).
     static let maximumUnmapDescriptorCount = 256
 }

@@ -163,12 +163,15 @@ public struct SCSIDevice: Sendable {
             return dataIn.writeDataIn(ReadCapacity16.data(for: logicalUnit), limit: limit)
         case .synchronizeCache:
             return logicalUnit.synchronizeCache()
+        case .writeSame(let writeSame):
+            return logicalUnit.writeSame(writeSame, pattern: Self.gather(dataOut, length: prepared.dataOutLength))
+        case .compareAndWrite(let compareAndWrite):
+            return logicalUnit.compareAndWrite(
+                compareAndWrite,
+                data: Self.gather(dataOut, length: prepared.dataOutLength)
+            )
         case .unmap(let unmap):
-            var parameters = ByteBuffer()
-            for var segment in Self.trim(dataOut, to: prepared.dataOutLength) {
-                parameters.writeBuffer(&segment)
-            }
-            return logicalUnit.unmap(unmap, parameters: parameters)
+            return logicalUnit.unmap(unmap, parameters: Self.gather(dataOut, length: prepared.dataOutLength))
         }
     }
 
@@ -217,6 +220,10 @@ public struct SCSIDevice: Sendable {
                 throw .invalidCommandOperationCode
             }
             dataOutLength = Int(unmap.parameterListLength)
+        case .writeSame(let writeSame):
+            dataOutLength = try writeSame.validate(on: logicalUnit)
+        case .compareAndWrite(let compareAndWrite):
+            dataOutLength = try compareAndWrite.validate(on: logicalUnit)
         case .modeSelect(let modeSelect):
             dataOutLength = Int(modeSelect.parameterListLength)
         default:
@@ -245,8 +252,21 @@ public struct SCSIDevice: Sendable {
         }
     }
 
-    /// The first `length` bytes of `segments`.
+    /// The first `length` bytes of `segments` in one buffer, for commands that parse their parameter data.
+    private static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
+        var gathered = ByteBuffer()
+        gathered.reserveCapacity(length)
+        for var segment in Self.trim(segments, to: length) {
+            gathered.writeBuffer(&segment)
+        }
+        return gathered
+    }
+
+    /// The first `length` bytes of `segments` (the segments themselves in the usual case of an exact fit).
     private static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
+        if segments.reduce(0, { $0 + $1.readableBytes }) == length {
+            return segments
+        }
         var remaining = length
         var trimmed: [ByteBuffer] = []
         trimmed.reserveCapacity(segments.count)
