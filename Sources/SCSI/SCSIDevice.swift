@@ -90,7 +90,9 @@ public struct SCSIDevice: Sendable {
             )
         }
 
-        if operation.reportsUnitAttention, let attention = nexus.takeUnitAttention(for: logicalUnit) {
+        if !operation.reportsUnitAttention {
+            nexus.noteContact(with: logicalUnit)
+        } else if let attention = nexus.takeUnitAttention(for: logicalUnit) {
             return .completed(.checkCondition(attention))
         }
 

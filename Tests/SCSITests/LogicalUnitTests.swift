@@ -155,6 +155,15 @@ import Testing
         #expect(fixture.device.execute(secondCommand, dataOut: [], dataIn: &scratch, nexus: &second) == .good())
     }
 
+    @Test func inquiryCountsAsFirstContact() throws {
+        let null = try NullBlockDevice(.init(name: "Null0", blockCount: 64, blockSize: 512))
+        let fixture = try SCSITestFixture(blockDevice: null)
+        #expect(fixture.run([0x12, 0, 0, 0, 96, 0]).completion.status == .good)
+        fixture.logicalUnit.noteCapacityChanged()
+        #expect(fixture.run([0, 0, 0, 0, 0, 0]).completion.sense?.key == .unitAttention)
+        #expect(fixture.run([0, 0, 0, 0, 0, 0]).completion == .good())
+    }
+
     @Test func requestSenseWithNothingPending() throws {
         let fixture = try SCSITestFixture()
         let (completion, data) = fixture.run([0x03, 0, 0, 0, 252, 0])
