@@ -3,9 +3,10 @@ import Synchronization
 
 /// A logical unit: SCSI block-command emulation over one ``BlockDevice``.
 ///
-/// A logical unit is shared by every connection that maps it; its only mutable state is atomic (the removed
-/// flag and the capacity generation), so commands run on the caller's event loop without locks. Send commands
-/// through the ``SCSIDevice`` that maps it, which also answers for LUNs that do not exist.
+/// A logical unit is shared by every connection that maps it; its mutable state is atomic (the removed flag and
+/// the capacity generation), so commands run on the caller's event loop without locks. The one exception is
+/// COMPARE AND WRITE, serialised by a lock local to the logical unit. Send commands through the ``SCSIDevice``
+/// that maps it, which also answers for LUNs that do not exist.
 public final class LogicalUnit: Sendable {
     /// The LUN id (0–16383).
     public let id: UInt16
@@ -19,9 +20,9 @@ public final class LogicalUnit: Sendable {
     public let revision: String
 
     private let removed = Atomic(false)
+    private let capacityChanges = Atomic<UInt64>(0)
     /// Serialises COMPARE AND WRITE, the one command whose read-then-write must be atomic across event loops.
     let compareAndWriteLock = Mutex(())
-    private let capacityChanges = Atomic<UInt64>(0)
 
     /// Creates a logical unit. The identity defaults are SPDK's: vendor `INTEL`, product the block device's
     /// product name, revision `0001`.

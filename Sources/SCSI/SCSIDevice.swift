@@ -25,13 +25,14 @@ public struct SCSIDevice: Sendable {
     public var ports: [SCSITargetPort]
     private var logicalUnitsByID: [UInt16: LogicalUnit]
 
+    /// Creates a device; logical units whose id is taken or out of range are left out (see ``add(_:)``).
     public init(name: String, id: UInt16, ports: [SCSITargetPort] = [], logicalUnits: [LogicalUnit] = []) {
         self.name = name
         self.id = id
         self.ports = ports
         self.logicalUnitsByID = [:]
         for logicalUnit in logicalUnits {
-            self.logicalUnitsByID[logicalUnit.id] = logicalUnit
+            self.add(logicalUnit)
         }
     }
 
@@ -45,10 +46,11 @@ public struct SCSIDevice: Sendable {
         self.logicalUnitsByID[id]
     }
 
-    /// Maps `logicalUnit` at its id; false (and no change) when the id is taken.
+    /// Maps `logicalUnit` at its id; false (and no change) when the id is taken or above
+    /// ``LogicalUnitAddress/maximumID``.
     @discardableResult
     public mutating func add(_ logicalUnit: LogicalUnit) -> Bool {
-        guard self.logicalUnitsByID[logicalUnit.id] == nil else {
+        guard logicalUnit.id <= LogicalUnitAddress.maximumID, self.logicalUnitsByID[logicalUnit.id] == nil else {
             return false
         }
         self.logicalUnitsByID[logicalUnit.id] = logicalUnit

@@ -103,6 +103,8 @@ import Testing
         let fixture = try SCSITestFixture()
         let added = fixture.device.add(LogicalUnit(id: 0, blockDevice: fixture.blockDevice))
         #expect(!added)
+        let outOfRange = fixture.device.add(LogicalUnit(id: 0x4000, blockDevice: fixture.blockDevice))
+        #expect(!outOfRange)
         let removed = fixture.device.removeLogicalUnit(id: 0)
         #expect(removed === fixture.logicalUnit)
         #expect(fixture.device.logicalUnits.isEmpty)
