@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
         .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
-        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "JSONRPC", "BlockDevice", nioCore, nioPosix, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
     ]
 )

@@ -1,4 +1,5 @@
 import JSONRPC
+import SCSI
 import Testing
 
 @testable import ISCSITarget
@@ -33,6 +34,12 @@ import Testing
         #expect(snapshot.maps == [PortalGroupInitiatorGroupMap(pgTag: 1, igTag: 2)])
         #expect(snapshot.auth == CHAPPolicy(disable: true))
         #expect(!snapshot.isBeingDeleted)
+        #expect(snapshot.scsiDevice.id == 0)
+        #expect(snapshot.scsiDevice.name == "iqn.2016-06.io.spdk:disk1")
+        #expect(
+            snapshot.scsiDevice.ports == [SCSITargetPort(targetName: "iqn.2016-06.io.spdk:disk1", portalGroupTag: 1)]
+        )
+        #expect(snapshot.scsiDevice.logicalUnits.map(\.id) == [0, 1])
         #expect(
             await harness.error("iscsi_get_target_nodes", [:])
                 == .invalidParameters("iscsi_get_target_nodes requires no parameters")
