@@ -54,7 +54,8 @@ let package = Package(
         .testTarget(
             name: "ISCSITargetTests",
             dependencies: [
-                "ISCSITarget", "JSONRPC", "BlockDevice", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+                "ISCSITarget", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
     ]
