@@ -35,13 +35,14 @@ let package = Package(
             name: "ISCSITarget",
             dependencies: ["ISCSIWire", "ISCSIProtocol", "SCSI", "BlockDevice", "JSONRPC", nioCore, nioPosix, logging]
         ),
-        .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", argumentParser, logging]),
+        .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]),
         .executableTarget(name: "iscsi-rpc", dependencies: ["JSONRPC", nioCore, nioPosix]),
         .testTarget(name: "ISCSIWireTests", dependencies: ["ISCSIWire", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
         .testTarget(name: "ISCSIProtocolTests", dependencies: ["ISCSIProtocol", "ISCSIWire", nioCore]),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
         .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "iscsi_tgtTests", dependencies: ["iscsi_tgt", "JSONRPC", nioCore, nioPosix, logging]),
         .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "JSONRPC", "BlockDevice", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
     ]
 )
