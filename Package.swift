@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
         .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
-        .testTarget(name: "iscsi_tgtTests", dependencies: ["iscsi_tgt", "JSONRPC", nioCore, nioPosix, logging]),
-        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "JSONRPC", "BlockDevice", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "iscsi_tgtTests", dependencies: ["iscsi_tgt", "ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]),
+        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
     ]
 )
