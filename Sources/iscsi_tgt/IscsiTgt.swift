@@ -41,7 +41,10 @@ enum IscsiTgt {
         }
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label, settings: logSettings) }
 
-        _ = logSettings
-        exit(0)
+        let application = Application(options: options, logSettings: logSettings)
+        Task {
+            exit(await application.run())
+        }
+        dispatchMain()
     }
 }

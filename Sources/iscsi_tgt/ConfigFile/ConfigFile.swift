@@ -38,6 +38,12 @@ struct ConfigFile: Sendable, Equatable {
     /// True when the top-level object had no `subsystems` key (SPDK: only a warning).
     var lacksSubsystems: Bool
 
+    init(path: String, entries: [Entry], lacksSubsystems: Bool) {
+        self.path = path
+        self.entries = entries
+        self.lacksSubsystems = lacksSubsystems
+    }
+
     /// Reads and parses the file at `path`.
     static func read(path: String) throws(ConfigFileError) -> ConfigFile {
         let bytes: [UInt8]
