@@ -18,6 +18,9 @@ struct FrameworkMethods: Sendable {
         "SIGUSR1": SIGUSR1,
     ]
 
+    /// How long a failed `framework_start_init` leaves for its reply before the application stops.
+    static let replyGracePeriod = Duration.milliseconds(200)
+
     func make() -> [RPCMethod] {
         [startInit(), waitInit(), getReactors(), threadStats(), killInstance(), enableLocks(), disableLocks()]
     }
@@ -31,7 +34,12 @@ struct FrameworkMethods: Sendable {
                 throw RPCError.startupOnly
             } catch {
                 logger.error("\(error.description)")
-                shutdown.request(exitStatus: 1)
+                // The error reply must reach the client before the server closes; closing does not wait for
+                // responses still being written, so the stop is requested a moment after this handler returns.
+                Task {
+                    try? await Task.sleep(for: Self.replyGracePeriod)
+                    shutdown.request(exitStatus: 1)
+                }
                 throw RPCError.internalError("framework_initialization failed")
             }
             return true
