@@ -207,6 +207,15 @@ check "framework_get_config of an unknown subsystem fails" grep -q "Subsystem 'n
 stop_target INT
 check "SIGINT exits 0" test $? -eq 0
 
+# ---------------------------------------------------------------- --rpcs-allowed
+start_target --rpcs-allowed rpc_get_methods,spdk_get_version,spdk_kill_instance
+check "target with --rpcs-allowed starts" wait_for_socket
+rpc bdev_get_bdevs >"$work/out" 2>&1
+check "a method outside --rpcs-allowed is not found" grep -q "Method not found" "$work/out"
+rpc spdk_kill_instance SIGINT >/dev/null 2>&1
+{ wait "$target_pid"; } 2>/dev/null
+check "spdk_kill_instance SIGINT exits 0" test $? -eq 0
+
 # ---------------------------------------------------------------- failing framework_start_init
 start_target --wait-for-rpc
 check "target with --wait-for-rpc starts again" wait_for_socket

@@ -38,6 +38,7 @@ final class FrameworkFixture: Sendable {
             statistics: ReactorStatistics(reactors: [Reactor(core: 0, loop: loop)], mainCore: 0),
             coreLocks: coreLocks,
             shutdown: shutdown,
+            server: RPCServerSlot(),
             logger: logger
         )
         table.register(framework.make())

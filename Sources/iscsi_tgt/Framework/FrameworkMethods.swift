@@ -10,6 +10,7 @@ struct FrameworkMethods: Sendable {
     let statistics: ReactorStatistics
     let coreLocks: CoreLocks
     let shutdown: ShutdownTrigger
+    let server: RPCServerSlot
     let logger: Logger
 
     /// The signals `spdk_kill_instance` may send.
@@ -26,8 +27,11 @@ struct FrameworkMethods: Sendable {
     }
 
     private func startInit() -> RPCMethod {
-        RPCMethod("framework_start_init", allowedIn: .startup) { [initializer, shutdown, logger] params in
+        RPCMethod("framework_start_init", allowedIn: .startup) { [initializer, shutdown, server, logger] params in
             try RPCParams.expectNone(params, error: .invalidParameters("framework_start_init requires no parameters"))
+            // Other clients wait until initialisation and the RUNTIME pass of the configuration are done.
+            server.pause()
+            defer { server.resume() }
             do throws(FrameworkInitializationError) {
                 try await initializer.initialize()
             } catch .alreadyStarted {

@@ -59,6 +59,7 @@ struct Application {
             logger.notice("Reactor started on core \(core)")
         }
         let shutdown = ShutdownTrigger()
+        let serverSlot = RPCServerSlot()
         let signals = SignalObserver(trigger: shutdown)
         defer { withExtendedLifetime(signals) {} }
 
@@ -74,6 +75,7 @@ struct Application {
             statistics: ReactorStatistics(reactors: reactors, mainCore: selection.mainCore),
             coreLocks: coreLocks,
             shutdown: shutdown,
+            server: serverSlot,
             logger: logger
         )
         table.register(framework.make())
@@ -81,13 +83,15 @@ struct Application {
         var server: RPCServer?
         if let path = options.rpcSocketPath {
             do {
-                server = try await RPCServer.start(
+                let started = try await RPCServer.start(
                     path: path,
                     methods: table,
                     group: group,
                     startPaused: true,
                     logger: Logger(label: "rpc")
                 )
+                serverSlot.install(started)
+                server = started
             } catch {
                 let status = fail("\(error)")
                 await stop(service: service, server: nil, group: group)
