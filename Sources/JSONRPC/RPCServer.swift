@@ -151,6 +151,7 @@ public final class RPCServer: Sendable {
             switch event {
             case .request(let request):
                 response = await methods.respond(to: request)
+                channel.pipeline.fireUserInboundEventTriggered(RPCRequestCompleted())
             case .parseError:
                 logger.debug("RPC parse error, closing connection")
                 response = RPCResponse.error(.parseError, id: .null)

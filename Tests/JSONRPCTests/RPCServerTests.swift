@@ -90,6 +90,29 @@ private let logger = Logger(label: "JSONRPCTests")
         await server.close()
     }
 
+    @Test func answersManyPipelinedRequestsInOrder() async throws {
+        let path = temporarySocketPath()
+        let server = try await RPCServer.start(
+            path: path,
+            methods: RPCMethodTable(),
+            group: MultiThreadedEventLoopGroup.singleton,
+            startPaused: true,
+            logger: logger
+        )
+        let count = 500
+        let requests = (1...count).map { #"{"method":"spdk_get_version","id":\#($0)}"# }.joined(separator: "\n")
+        let response = Task {
+            try await exchange(requests, path: path, lines: count, group: MultiThreadedEventLoopGroup.singleton)
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        server.resume()
+        let ids = try await response.value.split(separator: "\n").map {
+            try JSONValue.parse(String($0)).objectValue?["id"]
+        }
+        #expect(ids == (1...count).map { .integer(Int64($0)) })
+        await server.close()
+    }
+
     @Test func answersParseErrorThenCloses() async throws {
         let path = temporarySocketPath()
         let server = try await RPCServer.start(
