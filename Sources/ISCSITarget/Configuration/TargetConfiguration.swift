@@ -77,9 +77,13 @@ actor TargetConfiguration {
         self.publish()
     }
 
-    /// Framework init: validates the options and publishes the first snapshot.
+    /// Framework init: validates the options, loads the auth file's groups (an unreadable file is
+    /// ignored, as SPDK does) and publishes the first snapshot.
     func initialize() throws(ISCSIOptionsError) {
         try self.options.validate()
+        if let path = self.options.authFile, let groups = try AuthFile.load(path: path) {
+            self.authGroups = groups
+        }
         self.isInitialized = true
         self.publish()
     }
