@@ -62,7 +62,8 @@ actor TargetConfiguration {
                 options: self.options,
                 portalGroups: self.portalGroups.map(\.snapshot),
                 initiatorGroups: self.initiatorGroups,
-                targets: self.targets.map(\.snapshot)
+                targets: self.targets.map(\.snapshot),
+                authGroups: self.authGroups
             )
         )
     }
