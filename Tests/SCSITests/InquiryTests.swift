@@ -112,17 +112,20 @@ import Testing
         let data = fixture.run(self.inquiry(page: 0xB0)).data
         #expect(data.count == 64)
         #expect(Array(data[0..<4]) == [0, 0xB0, 0, 0x3C])
+        #expect(Array(data[4..<6]) == [0x01, 1])  // WSNZ; COMPARE AND WRITE of 1 block
         #expect(Array(data[6..<8]) == [0, 8])  // 4 KiB of 512-byte blocks
         #expect(Array(data[8..<12]) == bigEndian(UInt32(8192)))  // 4 MiB
         #expect(Array(data[12..<16]) == bigEndian(UInt32(8192)))
         #expect(Array(data[20..<24]) == bigEndian(UInt32(4_194_304)))
         #expect(Array(data[24..<28]) == bigEndian(UInt32(256)))
+        #expect(Array(data[36..<44]) == bigEndian(UInt64(8192)))  // maximum WRITE SAME length
 
         let null = try NullBlockDevice(.init(name: "Null0", blockCount: 8, blockSize: 4096))
         let nullFixture = try SCSITestFixture(blockDevice: null)
         let short = nullFixture.run(self.inquiry(page: 0xB0)).data
-        #expect(short.count == 20)
+        #expect(short.count == 64)
         #expect(Array(short[6..<16]) == [0, 1, 0, 0, 4, 0, 0, 0, 4, 0])  // granularity 1, 1024 blocks
+        #expect(Array(short[20..<28]) == [UInt8](repeating: 0, count: 8))  // no UNMAP
     }
 
     @Test func blockDeviceCharacteristics() throws {
@@ -134,7 +137,7 @@ import Testing
 
     @Test func logicalBlockProvisioning() throws {
         let fixture = try SCSITestFixture()
-        #expect(fixture.run(self.inquiry(page: 0xB2)).data == [0, 0xB2, 0, 4, 0, 0x84, 0x02, 0])
+        #expect(fixture.run(self.inquiry(page: 0xB2)).data == [0, 0xB2, 0, 4, 0, 0xE4, 0x02, 0])
     }
 
     @Test func otherPages() throws {

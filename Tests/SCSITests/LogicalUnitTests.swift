@@ -103,6 +103,8 @@ import Testing
         let fixture = try SCSITestFixture()
         let added = fixture.device.add(LogicalUnit(id: 0, blockDevice: fixture.blockDevice))
         #expect(!added)
+        let outOfRange = fixture.device.add(LogicalUnit(id: 0x4000, blockDevice: fixture.blockDevice))
+        #expect(!outOfRange)
         let removed = fixture.device.removeLogicalUnit(id: 0)
         #expect(removed === fixture.logicalUnit)
         #expect(fixture.device.logicalUnits.isEmpty)
@@ -153,6 +155,15 @@ import Testing
         #expect(scratch.readableBytesView[scratch.readerIndex + 2] == 0x06)
         #expect(scratch.readableBytesView[scratch.readerIndex + 12] == 0x2A)
         #expect(fixture.device.execute(secondCommand, dataOut: [], dataIn: &scratch, nexus: &second) == .good())
+    }
+
+    @Test func inquiryCountsAsFirstContact() throws {
+        let null = try NullBlockDevice(.init(name: "Null0", blockCount: 64, blockSize: 512))
+        let fixture = try SCSITestFixture(blockDevice: null)
+        #expect(fixture.run([0x12, 0, 0, 0, 96, 0]).completion.status == .good)
+        fixture.logicalUnit.noteCapacityChanged()
+        #expect(fixture.run([0, 0, 0, 0, 0, 0]).completion.sense?.key == .unitAttention)
+        #expect(fixture.run([0, 0, 0, 0, 0, 0]).completion == .good())
     }
 
     @Test func requestSenseWithNothingPending() throws {
