@@ -39,6 +39,8 @@ public struct TargetNodeSnapshot: Sendable {
     public var redirects: [Int32: Portal]
     /// Deletion in progress: new logins get "target removed".
     public var isBeingDeleted: Bool
+    /// Where to record command latencies, while iscsi_enable_histogram is on (an addition to the contract).
+    public var histogram: LatencyHistogram?
     /// The SCSI device sessions send commands to: slot id (VPD 0x83 logical unit group), one target port
     /// per mapped portal group, and `logicalUnits`. (An addition to the contract's fields.)
     public var scsiDevice: SCSIDevice
@@ -53,17 +55,21 @@ public struct ConfigurationSnapshot: Sendable {
     public var initiatorGroups: [InitiatorGroupSnapshot]
     /// Creation order.
     public var targets: [TargetNodeSnapshot]
+    /// CHAP secrets by group, creation order (an addition to the contract's fields, for CHAP logins).
+    public var authGroups: [AuthGroup]
 
     public init(
         options: ISCSIOptions = ISCSIOptions(),
         portalGroups: [PortalGroupSnapshot] = [],
         initiatorGroups: [InitiatorGroupSnapshot] = [],
-        targets: [TargetNodeSnapshot] = []
+        targets: [TargetNodeSnapshot] = [],
+        authGroups: [AuthGroup] = []
     ) {
         self.options = options
         self.portalGroups = portalGroups
         self.initiatorGroups = initiatorGroups
         self.targets = targets
+        self.authGroups = authGroups
     }
 
     public func portalGroup(tag: Int32) -> PortalGroupSnapshot? {
@@ -72,6 +78,10 @@ public struct ConfigurationSnapshot: Sendable {
 
     public func initiatorGroup(tag: Int32) -> InitiatorGroupSnapshot? {
         self.initiatorGroups.first { $0.tag == tag }
+    }
+
+    public func authGroup(tag: Int32) -> AuthGroup? {
+        self.authGroups.first { $0.tag == tag }
     }
 
     /// The target whose full name equals `name`, compared case-insensitively.

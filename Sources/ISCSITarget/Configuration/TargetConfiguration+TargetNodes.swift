@@ -178,10 +178,22 @@ extension TargetConfiguration {
         self.publish()
     }
 
-    /// iscsi_enable_histogram.
+    /// iscsi_enable_histogram: enabling keeps an existing histogram, disabling drops it.
     func setHistogram(targetName: String, enabled: Bool) throws(ConfigurationError) {
         guard let index = self.targetIndex(named: targetName) else { throw .notFound }
-        self.targets[index].histogramEnabled = enabled
+        if !enabled {
+            self.targets[index].histogram = nil
+        } else if self.targets[index].histogram == nil {
+            self.targets[index].histogram = LatencyHistogram()
+        }
+        self.publish()
+    }
+
+    /// iscsi_get_histogram: `.notFound` for an unknown target, `.invalid` when not enabled.
+    func histogram(targetName: String) throws(ConfigurationError) -> LatencyHistogram {
+        guard let index = self.targetIndex(named: targetName) else { throw .notFound }
+        guard let histogram = self.targets[index].histogram else { throw .invalid }
+        return histogram
     }
 
     /// scsi_get_devices: (slot id, target name) ordered by slot.

@@ -33,7 +33,8 @@ struct TargetNode: Sendable {
     var auth: CHAPPolicy
     var headerDigest: Bool
     var dataDigest: Bool
-    var histogramEnabled = false
+    /// Present while iscsi_enable_histogram is on.
+    var histogram: LatencyHistogram?
     /// The SCSI device slot (scsi_get_devices `id`).
     var deviceID: Int
     var isBeingDeleted = false
@@ -50,6 +51,7 @@ struct TargetNode: Sendable {
             dataDigest: self.dataDigest,
             redirects: self.pgMaps.reduce(into: [:]) { redirects, map in redirects[map.pgTag] = map.redirect },
             isBeingDeleted: self.isBeingDeleted,
+            histogram: self.histogram,
             scsiDevice: self.scsiDevice
         )
     }

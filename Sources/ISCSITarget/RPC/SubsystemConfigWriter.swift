@@ -93,7 +93,7 @@ extension TargetConfiguration {
         }
         for target in self.liveTargets {
             entries.append(SubsystemConfigWriter.entry("iscsi_create_target_node", target.json))
-            if target.histogramEnabled {
+            if target.histogram != nil {
                 let params: JSONValue = .object(JSONObject([("name", .string(target.name)), ("enable", true)]))
                 entries.append(SubsystemConfigWriter.entry("iscsi_enable_histogram", params))
             }

@@ -117,6 +117,26 @@ enum TargetNodeMethods {
                 }
                 return true
             },
+            RPCMethod("iscsi_get_histogram") { params in
+                let name = try Self.decodeName(params)
+                let histogram: LatencyHistogram
+                do throws(ConfigurationError) {
+                    histogram = try await configuration.histogram(targetName: name)
+                } catch .notFound {
+                    throw RPCError.invalidParameters("target not found")
+                } catch {
+                    throw RPCError.invalidParameters("target's histogram function is not enabled")
+                }
+                return .object(
+                    JSONObject([
+                        ("histogram", .string(histogram.base64Encoded)),
+                        ("granularity", .integer(Int64(LatencyHistogram.granularity))),
+                        ("min_range", .integer(Int64(LatencyHistogram.minimumRange))),
+                        ("max_range", .integer(Int64(LatencyHistogram.maximumRange))),
+                        ("tsc_rate", .integer(LatencyHistogram.ticksPerSecond)),
+                    ])
+                )
+            },
             .getter("scsi_get_devices") {
                 .array(
                     await configuration.scsiDevices.map { device in
