@@ -79,7 +79,7 @@ struct ArgumentSpec: Sendable {
     /// The name used in error messages: `-d/--disable-chap` for options, the metavar or dest for positionals.
     var displayName: String {
         if isPositional {
-            return metavar ?? choicesMetavar ?? destination
+            return metavar ?? destination
         }
         return optionStrings.joined(separator: "/")
     }
