@@ -36,6 +36,12 @@ struct ArgparseParser {
         var state = ParseState(syntax: syntax)
         var cursor = Cursor(strings: strings)
         while let token = try cursor.peek(classify) {
+            if cursor.onlyValues, !cursor.reportedSeparator {
+                cursor.reportedSeparator = true
+                if state.pendingPositionals.isEmpty {
+                    state.extras.append("--")
+                }
+            }
             switch token {
             case .value:
                 if stoppingAtFirstPositional {
@@ -81,6 +87,10 @@ struct ArgparseParser {
         init(strings: [String]) {
             self.strings = strings
         }
+
+        /// Whether the `--` seen has been accounted for: argparse lists it among the extras when no
+        /// positional is left to absorb it.
+        var reportedSeparator = false
 
         mutating func peek(_ classify: (String) throws -> Token) throws -> Token? {
             while index < strings.count, !onlyValues, strings[index] == "--" {

@@ -121,20 +121,11 @@ enum BdevCommands {
         nameOnly("bdev_malloc_delete", "Delete a RAM-backed block device"),
     ]
 
-    private static let nullParams: [ParamField] = [
-        ParamField("num_blocks") {
-            try ParamConversions.nullBlockCount(sizeMiB: $0["total_size"], blockSize: $0["block_size"])
-        },
-        "block_size", "physical_block_size", "name", "uuid", "md_size", "dif_type", "dif_is_head_of_md",
-        "dif_pi_format", "preferred_write_alignment", "preferred_write_granularity", "optimal_write_size",
-        "preferred_unmap_alignment", "preferred_unmap_granularity",
-    ]
-
     private static let null: [RPCCommand] = [
-        RPCCommand(
-            name: "bdev_null_create",
-            summary: "Create a block device that reads zeroes and discards writes",
-            syntax: CommandSyntax(arguments: [
+        .rpc(
+            "bdev_null_create",
+            "Create a block device that reads zeroes and discards writes",
+            arguments: [
                 bdevName,
                 .option("-u", "--uuid", help: "Device UUID"),
                 .positional("total_size", .integer, help: "Size in MiB"),
@@ -147,21 +138,25 @@ enum BdevCommands {
                 .option("-s", "--optimal-write-size", type: .integer, help: "Optimal write size in blocks"),
                 .option("-c", "--preferred-unmap-alignment", type: .integer, help: "Unmap alignment in blocks"),
                 .option("-r", "--preferred-unmap-granularity", type: .integer, help: "Unmap granularity in blocks"),
-            ])
-        ) { context, parsed in
-            let difTypeSet = (parsed["dif_type"].int64Value ?? 0) != 0
-            let mdSizeSet = (parsed["md_size"].int64Value ?? 0) != 0
-            if difTypeSet && !mdSizeSet {
+            ],
+            params: [
+                ParamField("num_blocks") {
+                    try ParamConversions.nullBlockCount(sizeMiB: $0["total_size"], blockSize: $0["block_size"])
+                },
+                "block_size", "physical_block_size", "name", "uuid", "md_size", "dif_type", "dif_is_head_of_md",
+                "dif_pi_format", "preferred_write_alignment", "preferred_write_granularity", "optimal_write_size",
+                "preferred_unmap_alignment", "preferred_unmap_granularity",
+            ],
+            output: .json
+        ) { parsed in
+            let hasDIF = (parsed["dif_type"].int64Value ?? 0) != 0
+            let hasMetadata = (parsed["md_size"].int64Value ?? 0) != 0
+            if hasDIF && !hasMetadata {
                 throw CommandAbort(
                     message: "ERROR: --md-size must be > 0 when --dif-type is > 0",
                     printsToStandardOutput: true
                 )
             }
-            var object = JSONObject()
-            for field in nullParams {
-                object[field.key] = try field.value(parsed)
-            }
-            context.show(try context.client.call("bdev_null_create", arguments: object), as: .json)
         },
         nameOnly("bdev_null_delete", "Delete a null block device"),
         .rpc(

@@ -79,19 +79,22 @@ final class CommandContext {
 
 extension RPCCommand {
     /// A command that sends one request named like the command and prints the result per `output`.
+    /// `check` runs first and may refuse the arguments the way the rpc.py function does.
     static func rpc(
         _ name: String,
         _ summary: String,
         arguments: [ArgumentSpec] = [],
         exclusive: [[String]] = [],
         params: [ParamField] = [],
-        output: ResultOutput = .nothing
+        output: ResultOutput = .nothing,
+        check: (@Sendable (ParsedArguments) throws -> Void)? = nil
     ) -> RPCCommand {
         RPCCommand(
             name: name,
             summary: summary,
             syntax: CommandSyntax(arguments: arguments, exclusiveGroups: exclusive)
         ) { context, parsed in
+            try check?(parsed)
             var object = JSONObject()
             for field in params {
                 object[field.key] = try field.value(parsed)
