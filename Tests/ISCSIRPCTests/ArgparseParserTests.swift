@@ -73,9 +73,14 @@ struct ArgparseParserTests {
         #expect(usageError([]) == "the following arguments are required: name")
         #expect(usageError(["x", "-o"]) == "argument -o/--nop-timeout: expected one argument")
         #expect(usageError(["x", "-o", "y"]) == "argument -o/--nop-timeout: invalid int value: 'y'")
-        #expect(usageError(["x", "-d", "-r"]) == "argument -r/--require-chap: not allowed with argument -d/--disable-chap")
+        #expect(
+            usageError(["x", "-d", "-r"]) == "argument -r/--require-chap: not allowed with argument -d/--disable-chap"
+        )
         #expect(usageError(["x", "-t", "5"]) == "argument -t: invalid choice: 5 (choose from 0, 1)")
-        #expect(usageError(["x", "--n", "1"]) == "ambiguous option: --n could match --nop-timeout, --node-base, --no-histogram")
+        #expect(
+            usageError(["x", "--n", "1"])
+                == "ambiguous option: --n could match --nop-timeout, --node-base, --no-histogram"
+        )
         #expect(usageError(["x", "--disable-chap=1"]) == "argument -d/--disable-chap: ignored explicit argument '1'")
     }
 
