@@ -23,12 +23,17 @@ python3 - "$WORK" <<'PY' &
 # The recording server: logs every received byte before answering, so a finished client run has
 # been fully recorded. Responses come from $WORK/responses.json: "method <params as sorted JSON>"
 # or "method" → {"result": ...} | {"error": {...}} | "close" (hang up without answering).
-import json, os, socket, sys
+import json, os, select, socket, sys, threading, time
 work = sys.argv[1]
-path = os.path.join(work, "rpc.sock")
-server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-server.bind(path)
-server.listen(8)
+unix_server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+unix_server.bind(os.path.join(work, "rpc.sock.tmp"))
+unix_server.listen(8)
+tcp_server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp_server.bind(("127.0.0.1", 0))
+tcp_server.listen(8)
+with open(os.path.join(work, "tcp.port"), "w") as handle:
+    handle.write(str(tcp_server.getsockname()[1]))
+os.rename(os.path.join(work, "rpc.sock.tmp"), os.path.join(work, "rpc.sock"))
 decoder = json.JSONDecoder()
 
 def answer(request, table):
@@ -44,14 +49,24 @@ def answer(request, table):
     response.update(spec)
     return response
 
-while True:
-    connection, _ = server.accept()
+def send(connection, reply):
+    # "delay": answer late; "split": answer in two writes with a pause between them.
+    delay = reply.pop("delay", 0) if isinstance(reply, dict) else 0
+    split = reply.pop("split", False) if isinstance(reply, dict) else False
+    data = (json.dumps(reply, separators=(",", ":")) + "\n").encode()
+    time.sleep(delay)
+    if split:
+        connection.sendall(data[:5])
+        time.sleep(0.2)
+        data = data[5:]
+    connection.sendall(data)
+
+def serve(connection):
     buffer = ""
-    open_connection = True
-    while open_connection:
+    while True:
         data = connection.recv(65536)
         if not data:
-            break
+            return
         with open(os.path.join(work, "requests.log"), "ab") as log:
             log.write(data)
         buffer += data.decode()
@@ -72,10 +87,21 @@ while True:
             else:
                 reply = answer(request, table)
             if reply == "close":
-                open_connection = False
-                break
-            connection.sendall((json.dumps(reply, separators=(",", ":")) + "\n").encode())
+                return
+            send(connection, reply)
+
+def serve_and_close(connection):
+    try:
+        serve(connection)
+    except OSError:
+        pass
     connection.close()
+
+while True:
+    ready, _, _ = select.select([unix_server, tcp_server], [], [])
+    for listener in ready:
+        connection, _ = listener.accept()
+        threading.Thread(target=serve_and_close, args=(connection,), daemon=True).start()
 PY
 SERVER_PID=$!
 for _ in $(seq 50); do [ -S "$WORK/rpc.sock" ] && break; sleep 0.1; done
@@ -273,6 +299,13 @@ case(["-s", os.path.join(work, "missing.sock"), "iscsi_get_options"], name="miss
 case(["-v", "iscsi_get_stats"], {"iscsi_get_stats": {"result": {"running": 1}}})
 case(["--verbose", "DEBUG", "log_set_flag", "x"])
 case(["-r", "1", "-t", "5", "iscsi_get_stats"])
+case(["-t", "0.3", "log_get_level"], {"log_get_level": {"result": "INFO", "delay": 0.8}}, name="response timeout")
+case(["log_get_level"], {"log_get_level": {"result": "INFO", "split": True}}, name="response in two writes")
+case(["log_get_level"], {"log_get_level": "close"}, name="connection closed before the response")
+tcp_port = open(os.path.join(work, "tcp.port")).read()
+case(["-s", "127.0.0.1", "-p", tcp_port, "spdk_get_version"], {"spdk_get_version": {"result": {"version": "v"}}},
+     name="IPv4 TCP address")
+case(["-s", "not-an-address", "spdk_get_version"], name="invalid address")
 case(["iscsi_get_options", "extra"])
 case(["iscsi_get_options", "--foo"])
 case(["--dry-run", "iscsi_create_portal_group", "1", "1.1.1.1:3260"])
