@@ -86,11 +86,7 @@ struct CommandLineTool {
         let formatter = HelpFormatter(prog: programName, width: width)
         var text = mainUsage + "\n\niSCSI target RPC command line interface (rpc.py compatible)\n"
         text += "\npositional arguments:\n"
-        let column = 2 + (CommandTable.all.map(\.name.count).max() ?? 0) + 2
-        for command in CommandTable.all {
-            let padding = String(repeating: " ", count: column - 2 - command.name.count)
-            text += "    " + command.name + padding + command.summary + "\n"
-        }
+        text += formatter.commandList(CommandTable.all.map { ($0.name, $0.summary) })
         return text + formatter.argumentSections(for: GlobalOptions.syntax)
     }
 

@@ -132,13 +132,18 @@ struct HelpFormatter {
         }
     }
 
+    /// The sub-command list of the top-level help: one entry per name, indented like argparse's.
+    func commandList(_ commands: [(name: String, summary: String)]) -> String {
+        commands.map { entry(invocation: $0.name, help: $0.summary, indent: 4) }.joined()
+    }
+
     /// One `  invocation   help` entry, help wrapped at `width` and aligned like argparse (column ≤ 24).
-    private func entry(invocation: String, help: String) -> String {
+    private func entry(invocation: String, help: String, indent: Int = 2) -> String {
         let helpColumn = min(24, max(width - 20, 11))
         let helpWidth = max(width - helpColumn, 11)
         let helpLines = Self.wrapText(help, width: helpWidth)
         let pad = String(repeating: " ", count: helpColumn)
-        let head = "  " + invocation
+        let head = String(repeating: " ", count: indent) + invocation
         var text: String
         var remaining = helpLines[...]
         if head.count <= helpColumn - 2, let first = remaining.first {
