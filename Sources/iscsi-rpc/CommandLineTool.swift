@@ -84,10 +84,9 @@ struct CommandLineTool {
     /// The top-level `--help`: usage, the method list and the global options.
     var mainHelp: String {
         let formatter = HelpFormatter(prog: programName, width: width)
-        var text = mainUsage + "\n\niSCSI target RPC command line interface (rpc.py compatible)\n"
-        text += "\npositional arguments:\n"
-        text += formatter.commandList(CommandTable.all.map { ($0.name, $0.summary) })
-        return text + formatter.argumentSections(for: GlobalOptions.syntax)
+        let text = mainUsage + "\n\niSCSI target RPC command line interface (rpc.py compatible)\n"
+        let commands = CommandTable.all.map { (name: $0.name, summary: $0.summary) }
+        return text + formatter.argumentSections(for: GlobalOptions.syntax, commands: commands)
     }
 
     // MARK: - Running

@@ -116,4 +116,21 @@ struct ArgparseParserTests {
             """
         #expect(usage == expected)
     }
+
+    @Test func helpColumnFollowsTheLongestInvocation() throws {
+        let command = try #require(CommandTable.command(named: "iscsi_delete_portal_group"))
+        let help = HelpFormatter(prog: "iscsi-rpc [options] iscsi_delete_portal_group", width: 78)
+            .help(for: command.syntax, description: nil)
+        let expected = """
+            usage: iscsi-rpc [options] iscsi_delete_portal_group [-h] tag
+
+            positional arguments:
+              tag         Portal group tag (integer)
+
+            options:
+              -h, --help  show this help message and exit
+
+            """
+        #expect(help == expected)
+    }
 }

@@ -48,18 +48,22 @@ struct HelpFormatter {
         return text + argumentSections(for: syntax)
     }
 
-    /// The `positional arguments:` (when there are any) and `options:` sections of the help.
-    func argumentSections(for syntax: CommandSyntax) -> String {
+    /// The `positional arguments:` and `options:` sections; `commands` (the top-level method list)
+    /// are listed as positional entries indented one level deeper, as argparse lists sub-commands.
+    func argumentSections(for syntax: CommandSyntax, commands: [(name: String, summary: String)] = []) -> String {
+        let positionals =
+            syntax.positionals.map { Entry(invocation: $0.valueMetavar, help: $0.help, indent: 2) }
+            + commands.map { Entry(invocation: $0.name, help: $0.summary, indent: 4) }
+        let options = syntax.allArguments.filter { !$0.isPositional }
+            .map { Entry(invocation: invocation($0), help: $0.help, indent: 2) }
+        // argparse: the help column follows the longest invocation, but never passes max_help_position.
+        let longest = (positionals + options).map { $0.indent + $0.invocation.count }.max() ?? 0
+        let column = min(longest + 2, min(24, max(width - 20, 4)))
         var text = ""
-        let positionals = syntax.positionals
         if !positionals.isEmpty {
-            text += "\npositional arguments:\n"
-            text += positionals.map { entry(invocation: $0.valueMetavar, help: $0.help) }.joined()
+            text += "\npositional arguments:\n" + positionals.map { render($0, column: column) }.joined()
         }
-        text += "\noptions:\n"
-        text += syntax.allArguments.filter { !$0.isPositional }.map { entry(invocation: invocation($0), help: $0.help) }
-            .joined()
-        return text
+        return text + "\noptions:\n" + options.map { render($0, column: column) }.joined()
     }
 
     // MARK: - Usage parts
@@ -132,28 +136,26 @@ struct HelpFormatter {
         }
     }
 
-    /// The sub-command list of the top-level help: one entry per name, indented like argparse's.
-    func commandList(_ commands: [(name: String, summary: String)]) -> String {
-        commands.map { entry(invocation: $0.name, help: $0.summary, indent: 4) }.joined()
+    private struct Entry {
+        var invocation: String
+        var help: String
+        var indent: Int
     }
 
-    /// One `  invocation   help` entry, help wrapped at `width` and aligned like argparse (column ≤ 24).
-    private func entry(invocation: String, help: String, indent: Int = 2) -> String {
-        let helpColumn = min(24, max(width - 20, 11))
-        let helpWidth = max(width - helpColumn, 11)
-        let helpLines = Self.wrapText(help, width: helpWidth)
-        let pad = String(repeating: " ", count: helpColumn)
-        let head = String(repeating: " ", count: indent) + invocation
+    /// One `  invocation   help` line group, help wrapped at `width` from `column`.
+    private func render(_ entry: Entry, column: Int) -> String {
+        let helpLines = Self.wrapText(entry.help, width: max(width - column, 11))
+        let head = String(repeating: " ", count: entry.indent) + entry.invocation
         var text: String
         var remaining = helpLines[...]
-        if head.count <= helpColumn - 2, let first = remaining.first {
-            text = head + String(repeating: " ", count: helpColumn - head.count) + first + "\n"
+        if head.count <= column - 2, let first = remaining.first {
+            text = head + String(repeating: " ", count: column - head.count) + first + "\n"
             remaining = remaining.dropFirst()
         } else {
             text = head + "\n"
         }
         for line in remaining {
-            text += pad + line + "\n"
+            text += String(repeating: " ", count: column) + line + "\n"
         }
         return text
     }
