@@ -83,14 +83,13 @@ struct ArgparseParser {
         let strings: [String]
         var index = 0
         var onlyValues = false
+        /// Whether the `--` seen has been accounted for: argparse lists it among the extras when no
+        /// positional is left to absorb it.
+        var reportedSeparator = false
 
         init(strings: [String]) {
             self.strings = strings
         }
-
-        /// Whether the `--` seen has been accounted for: argparse lists it among the extras when no
-        /// positional is left to absorb it.
-        var reportedSeparator = false
 
         mutating func peek(_ classify: (String) throws -> Token) throws -> Token? {
             while index < strings.count, !onlyValues, strings[index] == "--" {
