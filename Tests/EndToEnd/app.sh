@@ -204,8 +204,24 @@ rpc framework_get_config iscsi >"$work/out" 2>&1
 check "framework_get_config iscsi writes the target node" grep -q '"iscsi_create_target_node"' "$work/out"
 rpc framework_get_config nosuch >"$work/out" 2>&1
 check "framework_get_config of an unknown subsystem fails" grep -q "Subsystem 'nosuch' not found" "$work/out"
+rpc save_config >"$work/running.json" 2>&1
+check "save_config of the -c target works" grep -q '"iscsi_create_target_node"' "$work/running.json"
 stop_target INT
 check "SIGINT exits 0" test $? -eq 0
+
+# ---------------------------------------------------------------- saved configuration reloads
+start_target -c "$work/running.json"
+check "target with the saved configuration as -c starts" wait_for_socket
+rpc iscsi_get_target_nodes >"$work/out" 2>&1
+check "the saved configuration recreates the target node" grep -q '"name": "iqn.2016-06.io.spdk:disk1"' "$work/out"
+stop_target TERM
+start_target --wait-for-rpc
+check "target for load_config starts" wait_for_socket
+rpc load_config -j "$work/running.json" >"$work/out" 2>&1
+check "load_config of the saved configuration succeeds" test $? -eq 0
+rpc bdev_get_bdevs >"$work/out" 2>&1
+check "load_config recreated Malloc1" grep -q '"name": "Malloc1"' "$work/out"
+stop_target TERM
 
 # ---------------------------------------------------------------- --rpcs-allowed
 start_target --rpcs-allowed rpc_get_methods,spdk_get_version,spdk_kill_instance

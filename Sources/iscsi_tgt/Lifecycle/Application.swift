@@ -24,22 +24,10 @@ struct Application {
 
     /// Runs until shutdown; returns the process exit status.
     func run() async -> Int32 {
-        if options.waitForRPC && options.rpcSocketPath == nil {
-            return fail("Cannot use '--wait-for-rpc' if no RPC server is going to be started.")
-        }
         let configFile: ConfigFile?
-        do {
-            configFile = try options.configFile.map { path throws(ConfigFileError) in try ConfigFile.read(path: path) }
-        } catch {
-            return fail(error.description)
-        }
         let selection: CoreSelection
-        switch CoreSelection.resolve(
-            mask: options.coreMask,
-            mainCore: options.mainCore,
-            available: AvailableCores.current()
-        ) {
-        case .success(let resolved): selection = resolved
+        switch checkStartup() {
+        case .success(let checked): (configFile, selection) = checked
         case .failure(let error): return fail(error.description)
         }
         let coreLocks = CoreLocks(cores: selection.cores)
@@ -54,69 +42,98 @@ struct Application {
 
         logger.notice("Total cores available: \(selection.cores.count)")
         let group = MultiThreadedEventLoopGroup(pinnedCPUIDs: selection.loopOrder)
-        let reactors = zip(selection.loopOrder, group.makeIterator()).map { Reactor(core: $0, loop: $1) }
         for core in selection.cores {
             logger.notice("Reactor started on core \(core)")
         }
         let shutdown = ShutdownTrigger()
-        let serverSlot = RPCServerSlot()
         let signals = SignalObserver(trigger: shutdown)
         defer { withExtendedLifetime(signals) {} }
 
         let table = RPCMethodTable(allowedMethods: options.rpcsAllowed)
         let service = ISCSITargetService(group: group, coreIDs: selection.loopOrder, logger: Logger(label: "iscsi"))
         let initializer = FrameworkInitializer(service: service, table: table, logger: logger)
+        let server = RPCServerSlot()
         service.registerMethods(in: table)
         table.register(LogMethods.make(settings: logSettings))
         table.register(SubsystemMethods.make(service: service))
+        let reactors = zip(selection.loopOrder, group.makeIterator()).map { Reactor(core: $0, loop: $1) }
         let framework = FrameworkMethods(
             table: table,
             initializer: initializer,
             statistics: ReactorStatistics(reactors: reactors, mainCore: selection.mainCore),
             coreLocks: coreLocks,
             shutdown: shutdown,
-            server: serverSlot,
+            server: server,
             logger: logger
         )
         table.register(framework.make())
 
-        var server: RPCServer?
-        if let path = options.rpcSocketPath {
-            do {
-                let started = try await RPCServer.start(
-                    path: path,
-                    methods: table,
-                    group: group,
-                    startPaused: true,
-                    logger: Logger(label: "rpc")
-                )
-                serverSlot.install(started)
-                server = started
-            } catch {
-                let status = fail("\(error)")
-                await stop(service: service, server: nil, group: group)
-                return status
-            }
+        let status: Int32
+        if let failure = await start(
+            configFile: configFile,
+            table: table,
+            group: group,
+            initializer: initializer,
+            server: server
+        ) {
+            status = fail(failure)
+        } else {
+            status = await shutdown.wait()
+            logger.notice("Shutting down (exit status \(status))")
         }
-
-        if let failure = await start(configFile: configFile, table: table, initializer: initializer, server: server) {
-            let status = fail(failure)
-            await stop(service: service, server: server, group: group)
-            return status
+        await service.shutdown()
+        await server.close()
+        do {
+            try await group.shutdownGracefully()
+        } catch {
+            logger.warning("Event loops did not stop cleanly: \(error)")
         }
-        let status = await shutdown.wait()
-        logger.notice("Shutting down (exit status \(status))")
-        await stop(service: service, server: server, group: group)
         return status
     }
 
-    /// The STARTUP pass, then initialisation now or on `framework_start_init`; a message on failure.
+    /// The checks before anything is claimed: option combinations, the `-c` file, the cores.
+    private func checkStartup() -> Result<(ConfigFile?, CoreSelection), StartupError> {
+        if options.waitForRPC && options.rpcSocketPath == nil {
+            return .failure(StartupError("Cannot use '--wait-for-rpc' if no RPC server is going to be started."))
+        }
+        let configFile: ConfigFile?
+        do {
+            configFile = try options.configFile.map { path throws(ConfigFileError) in try ConfigFile.read(path: path) }
+        } catch {
+            return .failure(StartupError(error.description))
+        }
+        return CoreSelection.resolve(
+            mask: options.coreMask,
+            mainCore: options.mainCore,
+            available: AvailableCores.current()
+        )
+        .map { (configFile, $0) }
+    }
+
+    /// Opens the RPC socket, runs the STARTUP pass, then initialises now or leaves it to
+    /// `framework_start_init`; a message on failure.
     private func start(
         configFile: ConfigFile?,
         table: RPCMethodTable,
+        group: MultiThreadedEventLoopGroup,
         initializer: FrameworkInitializer,
-        server: RPCServer?
+        server: RPCServerSlot
     ) async -> String? {
+        if let path = options.rpcSocketPath {
+            do {
+                server.install(
+                    try await RPCServer.start(
+                        path: path,
+                        methods: table,
+                        group: group,
+                        startPaused: true,
+                        logger: Logger(label: "rpc")
+                    )
+                )
+            } catch {
+                return "\(error)"
+            }
+        }
         if let configFile {
             let loader = ConfigLoader(
                 file: configFile,
@@ -132,7 +149,7 @@ struct Application {
             }
         }
         if options.waitForRPC {
-            server?.resume()
+            server.resume()
             logger.notice("Waiting for framework_start_init RPC")
             return nil
         }
@@ -141,19 +158,9 @@ struct Application {
         } catch {
             return error.description
         }
-        server?.resume()
+        server.resume()
         logger.notice("iSCSI target started")
         return nil
-    }
-
-    private func stop(service: ISCSITargetService, server: RPCServer?, group: MultiThreadedEventLoopGroup) async {
-        await service.shutdown()
-        await server?.close()
-        do {
-            try await group.shutdownGracefully()
-        } catch {
-            logger.warning("Event loops did not stop cleanly: \(error)")
-        }
     }
 
     private func fail(_ message: String) -> Int32 {

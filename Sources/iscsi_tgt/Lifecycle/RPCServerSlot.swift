@@ -2,7 +2,7 @@ import JSONRPC
 import Synchronization
 
 /// The RPC server once it runs, for methods registered before it starts (`framework_start_init`
-/// pauses it while subsystems initialise). Empty with `--no-rpc-server`.
+/// pauses it while subsystems initialise) and for shutdown. Empty with `--no-rpc-server`.
 final class RPCServerSlot: Sendable {
     private let server = Mutex<RPCServer?>(nil)
 
@@ -21,5 +21,14 @@ final class RPCServerSlot: Sendable {
     /// Answers requests again.
     func resume() {
         server.withLock { $0 }?.resume()
+    }
+
+    /// Closes the server (socket and lock files removed) and empties the slot.
+    func close() async {
+        let closing = server.withLock { server in
+            defer { server = nil }
+            return server
+        }
+        await closing?.close()
     }
 }
