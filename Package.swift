@@ -37,7 +37,7 @@ let package = Package(
         ),
         .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", argumentParser, logging]),
         .executableTarget(name: "iscsi-rpc", dependencies: ["JSONRPC", nioCore, nioPosix]),
-        .testTarget(name: "ISCSIWireTests", dependencies: ["ISCSIWire", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
+        .testTarget(name: "ISCSIWireTests", dependencies: ["ISCSIWire", "CCRC32C", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
         .testTarget(name: "ISCSIProtocolTests", dependencies: ["ISCSIProtocol", "ISCSIWire", nioCore]),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
         .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
