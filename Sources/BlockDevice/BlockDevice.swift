@@ -1,0 +1,75 @@
+import FoundationEssentials
+import NIOCore
+
+/// A block device: a fixed-size array of equally sized blocks addressed by logical block address (LBA).
+///
+/// Requests complete synchronously on the caller's thread and return their outcome. Implementations must be
+/// safe to call concurrently from several event loops: like a disk, overlapping concurrent writes land in an
+/// unspecified order, but a request never crashes and never touches blocks outside its own range.
+///
+/// Every request is checked against ``blockCount`` first and fails with ``BlockIOError/outOfRange`` when any
+/// of its blocks lies past the end; callers that need a protocol-specific answer (SCSI's LBA OUT OF RANGE)
+/// check with ``contains(lba:blocks:)`` before calling.
+public protocol BlockDevice: AnyObject, Sendable {
+    /// The unique name (`Malloc0`, `Null0`).
+    var name: String { get }
+    /// The product name (`Malloc disk`, `Null disk`): SCSI INQUIRY's product identification and
+    /// `bdev_get_bdevs`'s `product_name`.
+    var productName: String { get }
+    /// The device's UUID, also registered as an alias of its name.
+    var uuid: UUID { get }
+    /// Bytes per logical block.
+    var blockSize: UInt32 { get }
+    /// Number of logical blocks; may grow at run time (resize), so read it once per request.
+    var blockCount: UInt64 { get }
+    /// Bytes per physical block (a multiple of ``blockSize``), reported to initiators as an alignment hint.
+    var physicalBlockSize: UInt32 { get }
+    /// Preferred I/O boundary in blocks (0 when the device has none).
+    var optimalIOBoundary: UInt32 { get }
+    /// The operations the device implements.
+    var supportedIOTypes: BlockIOTypes { get }
+    /// Whether the device acknowledges writes before they are durable (SCSI caching mode page WCE).
+    var writeCacheEnabled: Bool { get }
+
+    /// Appends `blocks` blocks starting at `lba` to `buffer`; on failure `buffer` is left unchanged.
+    func read(lba: UInt64, blocks: UInt32, into buffer: inout ByteBuffer) -> BlockIOStatus
+    /// Writes the readable bytes of `data`, a whole number of blocks, starting at `lba`.
+    func write(lba: UInt64, data: ByteBuffer) -> BlockIOStatus
+    /// Writes the concatenated readable bytes of `segments`, a whole number of blocks in total (each segment
+    /// may be any length), starting at `lba`.
+    ///
+    /// This is how a SCSI WRITE's immediate data and Data-Out payloads reach the device without being gathered
+    /// into one buffer first. The default implementation gathers them and calls ``write(lba:data:)``.
+    func write(lba: UInt64, segments: [ByteBuffer]) -> BlockIOStatus
+    /// Sets `blocks` blocks starting at `lba` to zero.
+    func writeZeroes(lba: UInt64, blocks: UInt64) -> BlockIOStatus
+    /// Deallocates `blocks` blocks starting at `lba`; they read back as zeroes afterwards.
+    func unmap(lba: UInt64, blocks: UInt64) -> BlockIOStatus
+    /// Makes every completed write durable.
+    func flush() -> BlockIOStatus
+}
+
+extension BlockDevice {
+    /// Whether the `blocks` blocks starting at `lba` all lie on the device (overflow-safe).
+    public func contains(lba: UInt64, blocks: UInt64) -> Bool {
+        let count = self.blockCount
+        return blocks <= count && lba <= count - blocks
+    }
+
+    public func write(lba: UInt64, segments: [ByteBuffer]) -> BlockIOStatus {
+        switch segments.count {
+        case 0:
+            return self.write(lba: lba, data: ByteBuffer())
+        case 1:
+            return self.write(lba: lba, data: segments[0])
+        default:
+            let total = segments.reduce(0) { $0 + $1.readableBytes }
+            var gathered = ByteBuffer()
+            gathered.reserveCapacity(total)
+            for var segment in segments {
+                gathered.writeBuffer(&segment)
+            }
+            return self.write(lba: lba, data: gathered)
+        }
+    }
+}

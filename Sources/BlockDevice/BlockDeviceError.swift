@@ -1,0 +1,11 @@
+/// Why a device could not be created, registered or found; the RPC layer maps these to errno codes.
+public enum BlockDeviceError: Error, Sendable, Hashable {
+    /// A parameter is out of its valid range (`-EINVAL`).
+    case invalidArgument
+    /// The device's memory could not be allocated (`-ENOMEM`).
+    case outOfMemory
+    /// Another device already uses the name, or one of the aliases (`-EEXIST`).
+    case exists
+    /// No device has this name or alias (`-ENODEV`).
+    case notFound
+}

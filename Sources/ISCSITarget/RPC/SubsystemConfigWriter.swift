@@ -1,0 +1,111 @@
+import BlockDevice
+import JSONRPC
+
+/// framework_get_config's config arrays for the "bdev" and "iscsi" subsystems (config-file.md §3).
+enum SubsystemConfigWriter {
+    /// One `{"method", "params"}` entry.
+    static func entry(_ method: String, _ params: JSONValue? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [("method", .string(method))]
+        if let params {
+            members.append(("params", params))
+        }
+        return .object(JSONObject(members))
+    }
+
+    /// bdev_set_options, the malloc bdevs, the null bdevs, then bdev_wait_for_examine.
+    static func blockDeviceConfig(options: BlockDeviceOptions, devices: [any BlockDevice]) -> JSONValue {
+        var entries = [
+            Self.entry(
+                "bdev_set_options",
+                .object(
+                    JSONObject([
+                        ("bdev_io_pool_size", .integer(Int64(options.ioPoolSize))),
+                        ("bdev_io_cache_size", .integer(Int64(options.ioCacheSize))),
+                        ("bdev_auto_examine", .bool(options.autoExamine)),
+                        ("iobuf_small_cache_size", .integer(Int64(options.iobufSmallCacheSize))),
+                        ("iobuf_large_cache_size", .integer(Int64(options.iobufLargeCacheSize))),
+                    ])
+                )
+            )
+        ]
+        entries += devices.compactMap { $0 as? MallocBlockDevice }.map(Self.mallocEntry)
+        entries += devices.compactMap { $0 as? NullBlockDevice }.map(Self.nullEntry)
+        entries.append(Self.entry("bdev_wait_for_examine"))
+        return .array(entries)
+    }
+
+    private static func mallocEntry(_ device: MallocBlockDevice) -> JSONValue {
+        Self.entry(
+            "bdev_malloc_create",
+            .object(
+                JSONObject([
+                    ("name", .string(device.name)),
+                    ("num_blocks", .unsigned(device.blockCount)),
+                    ("block_size", .integer(Int64(device.blockSize))),
+                    ("physical_block_size", .integer(Int64(device.physicalBlockSize))),
+                    ("uuid", .string(device.uuid.uuidString.lowercased())),
+                    ("optimal_io_boundary", .integer(Int64(device.optimalIOBoundary))),
+                    ("md_size", 0),
+                    ("dif_type", 0),
+                    ("dif_is_head_of_md", false),
+                    ("dif_pi_format", 0),
+                    ("numa_id", -1),
+                ])
+            )
+        )
+    }
+
+    private static func nullEntry(_ device: NullBlockDevice) -> JSONValue {
+        Self.entry(
+            "bdev_null_create",
+            .object(
+                JSONObject([
+                    ("name", .string(device.name)),
+                    ("num_blocks", .unsigned(device.blockCount)),
+                    ("block_size", .integer(Int64(device.blockSize))),
+                    ("physical_block_size", .integer(Int64(device.physicalBlockSize))),
+                    ("md_size", 0),
+                    ("dif_type", 0),
+                    ("dif_is_head_of_md", false),
+                    ("dif_pi_format", 0),
+                    ("uuid", .string(device.uuid.uuidString.lowercased())),
+                    ("preferred_write_granularity", 0),
+                    ("preferred_write_alignment", 0),
+                    ("optimal_write_size", 0),
+                    ("preferred_unmap_granularity", 0),
+                    ("preferred_unmap_alignment", 0),
+                ])
+            )
+        )
+    }
+}
+
+extension TargetConfiguration {
+    /// The "iscsi" config: options, portal groups, initiator groups, target nodes (and their
+    /// histogram switch), then auth groups.
+    var iscsiConfig: JSONValue {
+        var entries = [SubsystemConfigWriter.entry("iscsi_set_options", self.options.json)]
+        for group in self.portalGroups {
+            entries.append(SubsystemConfigWriter.entry("iscsi_create_portal_group", group.snapshot.json))
+        }
+        for group in self.initiatorGroups {
+            entries.append(SubsystemConfigWriter.entry("iscsi_create_initiator_group", group.json))
+        }
+        for target in self.liveTargets {
+            entries.append(SubsystemConfigWriter.entry("iscsi_create_target_node", target.json))
+            if target.histogramEnabled {
+                let params: JSONValue = .object(JSONObject([("name", .string(target.name)), ("enable", true)]))
+                entries.append(SubsystemConfigWriter.entry("iscsi_enable_histogram", params))
+            }
+        }
+        for group in self.authGroups {
+            entries.append(SubsystemConfigWriter.entry("iscsi_create_auth_group", group.json))
+        }
+        return .array(entries)
+    }
+
+    /// The "bdev" config.
+    var blockDeviceConfig: JSONValue {
+        SubsystemConfigWriter.blockDeviceConfig(options: self.bdevOptions, devices: self.blockDevices.devices)
+    }
+}

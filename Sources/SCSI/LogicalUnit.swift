@@ -1,0 +1,88 @@
+import BlockDevice
+import Synchronization
+
+/// A logical unit: SCSI block-command emulation over one ``BlockDevice``.
+///
+/// A logical unit is shared by every connection that maps it; its only mutable state is atomic (the removed
+/// flag and the capacity generation), so commands run on the caller's event loop without locks. Send commands
+/// through the ``SCSIDevice`` that maps it, which also answers for LUNs that do not exist.
+public final class LogicalUnit: Sendable {
+    /// The LUN id (0–16383).
+    public let id: UInt16
+    /// The block device the logical unit stores its data on.
+    public let blockDevice: any BlockDevice
+    /// The T10 vendor identification (8 bytes in INQUIRY, space padded).
+    public let vendor: String
+    /// The product identification (16 bytes in INQUIRY); SPDK reports the block device's product name.
+    public let product: String
+    /// The product revision level (4 bytes in INQUIRY).
+    public let revision: String
+
+    private let removed = Atomic(false)
+    private let capacityChanges = Atomic<UInt64>(0)
+
+    /// Creates a logical unit. The identity defaults are SPDK's: vendor `INTEL`, product the block device's
+    /// product name, revision `0001`.
+    public init(
+        id: UInt16,
+        blockDevice: any BlockDevice,
+        vendor: String = "INTEL",
+        product: String? = nil,
+        revision: String = "0001"
+    ) {
+        self.id = id
+        self.blockDevice = blockDevice
+        self.vendor = vendor
+        self.product = product ?? blockDevice.productName
+        self.revision = revision
+    }
+
+    /// Whether the block device was hot-removed; every later command fails with LOGICAL UNIT NOT SUPPORTED.
+    public var isRemoved: Bool {
+        self.removed.load(ordering: .acquiring)
+    }
+
+    /// Marks the logical unit removed (its block device went away).
+    public func markRemoved() {
+        self.removed.store(true, ordering: .releasing)
+    }
+
+    /// Records that the block device changed size: each I_T nexus gets one CAPACITY DATA HAS CHANGED unit
+    /// attention on its next command.
+    public func noteCapacityChanged() {
+        self.capacityChanges.add(1, ordering: .acquiringAndReleasing)
+    }
+
+    /// Applies a block-device registry event if it concerns this logical unit's device.
+    public func handle(_ event: BlockDeviceEvent) {
+        switch event {
+        case .removed(let device) where device === self.blockDevice:
+            self.markRemoved()
+        case .resized(let device) where device === self.blockDevice:
+            self.noteCapacityChanged()
+        case .removed, .resized:
+            break
+        }
+    }
+
+    /// How many capacity changes happened so far.
+    var capacityGeneration: UInt64 {
+        self.capacityChanges.load(ordering: .acquiring)
+    }
+
+    /// Largest READ/WRITE transfer, in blocks (4 MiB, as SPDK), reported in the Block Limits VPD page.
+    var maximumTransferBlocks: UInt32 {
+        UInt32(Self.maximumTransferBytes / max(1, Int(self.blockDevice.blockSize)))
+    }
+
+    /// Whether the block device supports UNMAP (logical block provisioning management).
+    var supportsUnmap: Bool {
+        self.blockDevice.supportedIOTypes.contains(.unmap)
+    }
+
+    static let maximumTransferBytes = 4 * 1024 * 1024
+    /// Largest number of blocks one UNMAP descriptor may name (reported in VPD 0xB0, as SPDK).
+    static let maximumUnmapBlockCount: UInt32 = 4_194_304
+    /// Largest number of UNMAP block descriptors in one command (reported in VPD 0xB0, as SPDK).
+    static let maximumUnmapDescriptorCount = 256
+}

@@ -1,0 +1,273 @@
+import NIOCore
+
+/// A SCSI target device: the logical units one iSCSI target node maps, addressed by LUN id (SPDK's
+/// `spdk_scsi_dev`). It is the entry point of the data path.
+///
+/// A value type: the control plane builds a new value when the LUN map changes and publishes it to the
+/// connections, which read it without locks. The logical units themselves are shared objects.
+///
+/// Running a command takes two steps so that a bad WRITE is refused before any data is solicited:
+/// ```swift
+/// switch device.prepare(command, nexus: &nexus) {
+/// case .completed(let completion):
+///     // send the SCSI Response now
+/// case .ready(let prepared):
+///     // collect prepared.dataOutLength bytes of data-out (immediate data, Data-Out PDUs), then:
+///     let completion = device.execute(prepared, dataOut: segments, dataIn: &buffer, nexus: &nexus)
+/// }
+/// ```
+public struct SCSIDevice: Sendable {
+    /// The SCSI device name: the target IQN.
+    public var name: String
+    /// The device id (`scsi_get_devices` `id`), also the logical unit group in VPD page 0x83.
+    public var id: UInt16
+    /// Every target port (portal group) of the target, listed in VPD page 0x88.
+    public var ports: [SCSITargetPort]
+    private var logicalUnitsByID: [UInt16: LogicalUnit]
+
+    public init(name: String, id: UInt16, ports: [SCSITargetPort] = [], logicalUnits: [LogicalUnit] = []) {
+        self.name = name
+        self.id = id
+        self.ports = ports
+        self.logicalUnitsByID = [:]
+        for logicalUnit in logicalUnits {
+            self.logicalUnitsByID[logicalUnit.id] = logicalUnit
+        }
+    }
+
+    /// The logical units, by ascending LUN id.
+    public var logicalUnits: [LogicalUnit] {
+        self.logicalUnitsByID.values.sorted { $0.id < $1.id }
+    }
+
+    /// The logical unit at `id`, if any.
+    public func logicalUnit(id: UInt16) -> LogicalUnit? {
+        self.logicalUnitsByID[id]
+    }
+
+    /// Maps `logicalUnit` at its id; false (and no change) when the id is taken.
+    @discardableResult
+    public mutating func add(_ logicalUnit: LogicalUnit) -> Bool {
+        guard self.logicalUnitsByID[logicalUnit.id] == nil else {
+            return false
+        }
+        self.logicalUnitsByID[logicalUnit.id] = logicalUnit
+        return true
+    }
+
+    /// Unmaps and returns the logical unit at `id`.
+    @discardableResult
+    public mutating func removeLogicalUnit(id: UInt16) -> LogicalUnit? {
+        self.logicalUnitsByID.removeValue(forKey: id)
+    }
+
+    /// Decodes and validates `command` against the addressed logical unit, and reports a pending unit
+    /// attention. Cheap: touches no data.
+    public func prepare(_ command: SCSICommand, nexus: inout SCSINexus) -> SCSIPreparation {
+        let logicalUnit = LogicalUnitAddress.decode(command.logicalUnitNumber).flatMap { self.logicalUnitsByID[$0] }
+        let operation: SCSIOperation
+        do {
+            operation = try SCSIOperation(command.cdb)
+        } catch {
+            if logicalUnit == nil || logicalUnit?.isRemoved == true {
+                return .completed(.checkCondition(.illegalRequest(.logicalUnitNotSupported)))
+            }
+            return .completed(.checkCondition(error.sense))
+        }
+        let expectedLength = Int(command.expectedDataTransferLength)
+
+        guard let logicalUnit, !logicalUnit.isRemoved else {
+            guard operation.isServedWithoutLogicalUnit else {
+                return .completed(.checkCondition(.illegalRequest(.logicalUnitNotSupported)))
+            }
+            return .ready(
+                SCSIPreparedCommand(
+                    logicalUnit: nil,
+                    operation: operation,
+                    dataOutLength: 0,
+                    dataInLimit: min(operation.allocationLength, expectedLength)
+                )
+            )
+        }
+
+        if operation.reportsUnitAttention, let attention = nexus.takeUnitAttention(for: logicalUnit) {
+            return .completed(.checkCondition(attention))
+        }
+
+        let dataOutLength: Int
+        do {
+            dataOutLength = try self.validate(operation, of: command, on: logicalUnit)
+        } catch {
+            return .completed(.checkCondition(error.sense))
+        }
+        return .ready(
+            SCSIPreparedCommand(
+                logicalUnit: logicalUnit,
+                operation: operation,
+                dataOutLength: dataOutLength,
+                dataInLimit: min(operation.allocationLength, expectedLength)
+            )
+        )
+    }
+
+    /// Runs a prepared command.
+    ///
+    /// - Parameters:
+    ///   - dataOut: the data-out payload in order (immediate data, then each Data-Out PDU's slice); together at
+    ///     least ``SCSIPreparedCommand/dataOutLength`` bytes. Writes copy straight from these into the device.
+    ///   - dataIn: a buffer the transport allocated (room for its PDU header may precede the writer index);
+    ///     the command appends at most ``SCSIPreparedCommand/dataInLimit`` bytes.
+    ///   - nexus: the I_T nexus the command came through.
+    public func execute(
+        _ prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
+        dataIn: inout ByteBuffer,
+        nexus: inout SCSINexus
+    ) -> SCSICompletion {
+        let limit = prepared.dataInLimit
+        guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved else {
+            return self.executeWithoutLogicalUnit(prepared.operation, limit: limit, dataIn: &dataIn)
+        }
+        guard dataOut.reduce(0, { $0 + $1.readableBytes }) >= prepared.dataOutLength else {
+            return .checkCondition(.illegalRequest(.parameterListLengthError))
+        }
+
+        switch prepared.operation {
+        case .blockTransfer(let transfer):
+            switch transfer.direction {
+            case .read:
+                return logicalUnit.read(transfer, limit: limit, into: &dataIn)
+            case .write:
+                return logicalUnit.write(transfer, dataOut: Self.trim(dataOut, to: prepared.dataOutLength))
+            }
+        case .testUnitReady, .startStopUnit, .modeSelect:
+            return .good()
+        case .inquiry(let inquiry):
+            let data: [UInt8]
+            if let page = inquiry.vitalProductDataPage {
+                data = VitalProductData.page(page, of: logicalUnit, in: self, through: nexus.targetPort)
+            } else {
+                data = StandardInquiryData.bytes(for: logicalUnit)
+            }
+            return dataIn.writeDataIn(data, limit: limit)
+        case .reportLUNs(let report):
+            return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
+        case .requestSense:
+            let sense = nexus.takeUnitAttention(for: logicalUnit) ?? .noSense
+            return dataIn.writeDataIn(sense.bytes, limit: limit)
+        case .modeSense(let modeSense):
+            return dataIn.writeDataIn(modeSense.data(for: logicalUnit), limit: limit)
+        case .readCapacity10:
+            return dataIn.writeDataIn(ReadCapacity10.data(for: logicalUnit), limit: limit)
+        case .readCapacity16:
+            return dataIn.writeDataIn(ReadCapacity16.data(for: logicalUnit), limit: limit)
+        case .synchronizeCache:
+            return logicalUnit.synchronizeCache()
+        case .unmap(let unmap):
+            var parameters = ByteBuffer()
+            for var segment in Self.trim(dataOut, to: prepared.dataOutLength) {
+                parameters.writeBuffer(&segment)
+            }
+            return logicalUnit.unmap(unmap, parameters: parameters)
+        }
+    }
+
+    /// Decodes, validates and runs a command whose data-out (if any) has already arrived.
+    public func execute(
+        _ command: SCSICommand,
+        dataOut: [ByteBuffer],
+        dataIn: inout ByteBuffer,
+        nexus: inout SCSINexus
+    ) -> SCSICompletion {
+        switch self.prepare(command, nexus: &nexus) {
+        case .completed(let completion):
+            return completion
+        case .ready(let prepared):
+            return self.execute(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
+        }
+    }
+
+    private var logicalUnitIDs: [UInt16] {
+        self.logicalUnitsByID.keys.sorted()
+    }
+
+    /// Checks `operation` against the logical unit and returns its data-out length.
+    private func validate(
+        _ operation: SCSIOperation,
+        of command: SCSICommand,
+        on logicalUnit: LogicalUnit
+    ) throws(SCSICheckCondition) -> Int {
+        let dataOutLength: Int
+        switch operation {
+        case .blockTransfer(let transfer):
+            let bytes = try transfer.validate(on: logicalUnit)
+            // A transfer must go the way the transport's R/W bits say (SPDK: "Incorrect data direction").
+            if bytes > 0 && !(transfer.direction == .read ? command.isRead : command.isWrite) {
+                throw .invalidFieldInCDB
+            }
+            dataOutLength = transfer.direction == .write ? bytes : 0
+        case .inquiry(let inquiry):
+            try inquiry.validate(on: logicalUnit)
+            dataOutLength = 0
+        case .synchronizeCache(let synchronize):
+            try synchronize.validate(on: logicalUnit)
+            dataOutLength = 0
+        case .unmap(let unmap):
+            guard logicalUnit.supportsUnmap else {
+                throw .invalidCommandOperationCode
+            }
+            dataOutLength = Int(unmap.parameterListLength)
+        case .modeSelect(let modeSelect):
+            dataOutLength = Int(modeSelect.parameterListLength)
+        default:
+            dataOutLength = 0
+        }
+        guard dataOutLength == 0 || (command.isWrite && dataOutLength <= Int(command.expectedDataTransferLength))
+        else {
+            throw .invalidFieldInCDB
+        }
+        return dataOutLength
+    }
+
+    /// INQUIRY and REPORT LUNS addressed to a LUN with no logical unit.
+    private func executeWithoutLogicalUnit(
+        _ operation: SCSIOperation,
+        limit: Int,
+        dataIn: inout ByteBuffer
+    ) -> SCSICompletion {
+        switch operation {
+        case .inquiry:
+            return dataIn.writeDataIn(StandardInquiryData.notPresent, limit: limit)
+        case .reportLUNs(let report):
+            return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
+        default:
+            return .checkCondition(.illegalRequest(.logicalUnitNotSupported))
+        }
+    }
+
+    /// The first `length` bytes of `segments`.
+    private static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
+        var remaining = length
+        var trimmed: [ByteBuffer] = []
+        trimmed.reserveCapacity(segments.count)
+        for segment in segments where remaining > 0 {
+            let take = min(remaining, segment.readableBytes)
+            if take == segment.readableBytes {
+                trimmed.append(segment)
+            } else if let slice = segment.getSlice(at: segment.readerIndex, length: take) {
+                trimmed.append(slice)
+            }
+            remaining -= take
+        }
+        return trimmed
+    }
+}
+
+extension ByteBuffer {
+    /// Appends at most `limit` bytes of `data` and reports GOOD with the count appended.
+    mutating func writeDataIn(_ data: [UInt8], limit: Int) -> SCSICompletion {
+        let count = Swift.min(data.count, Swift.max(0, limit))
+        self.writeBytes(data.prefix(count))
+        return .good(dataInLength: count)
+    }
+}
