@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
         .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
-        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "ISCSIWire", "JSONRPC", "BlockDevice", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "ISCSIWire", "SCSI", "JSONRPC", "BlockDevice", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")]),
     ]
 )
