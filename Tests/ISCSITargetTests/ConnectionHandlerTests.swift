@@ -91,6 +91,7 @@ import Testing
         let keys = try TextKeyValues(parsing: login.data)
         #expect(keys["TargetPortalGroupTag"] == "1")
         #expect(keys["TargetAlias"] == "Data Disk1")
+        #expect(keys["TargetAddress"] == "127.0.0.1:3260,1")
         #expect(initiator.registry.connections.first?.info.targetNodeName == "disk1")
     }
 
@@ -184,6 +185,21 @@ import Testing
         let reject = try RejectPDU(try #require(try initiator.receiveAll().first))
         #expect(reject.reason == RejectPDU.Reason.commandNotSupported.rawValue)
         #expect(ISCSIBasicHeaderSegment(buffer: reject.data)?.initiatorTaskTag == 0x77)
+        #expect(initiator.channel.isActive)
+    }
+
+    @Test func loginMustCompleteWithinThirtySeconds() throws {
+        let initiator = try ConnectionTestInitiator()
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(initiator.channel.isActive)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!initiator.channel.isActive)
+    }
+
+    @Test func loginDeadlineEndsWithFullFeaturePhase() throws {
+        let initiator = try ConnectionTestInitiator()
+        _ = try initiator.login(keys: self.normal)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(60))
         #expect(initiator.channel.isActive)
     }
 

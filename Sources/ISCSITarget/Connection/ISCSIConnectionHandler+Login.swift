@@ -41,6 +41,11 @@ extension ISCSIConnectionHandler {
         case .resolveSession(let sessionRequest):
             let decision = self.resolve(sessionRequest, context: context)
             self.loginTarget = decision.target
+            if decision.target != nil, let local = context.channel.localAddress,
+                let host = local.bracketedIPAddress, let port = local.port
+            {
+                self.pendingTargetAddress = "\(host):\(port),\(self.portalGroupTag)"
+            }
             self.loginSession = sessionRequest
             self.perform(self.login.sessionResolved(decision.resolution), answering: request, context: context)
         case .sendFailure(let response):
@@ -122,6 +127,8 @@ extension ISCSIConnectionHandler {
         self.session = session
         self.loginTarget = nil
         self.loginSession = nil
+        self.loginDeadline?.cancel()
+        self.loginDeadline = nil
 
         var pdu = self.loginResponse(response, answering: request)
         pdu.header.setUInt16(session.identifyingHandle, at: 14)
@@ -150,6 +157,10 @@ extension ISCSIConnectionHandler {
         var text = TextKeyValues()
         for key in response.keys {
             text.append(key: key.key, value: key.value)
+        }
+        if response.status.isSuccess, let address = self.pendingTargetAddress {
+            text.append(key: "TargetAddress", value: address)
+            self.pendingTargetAddress = nil
         }
         return LoginResponsePDU(
             isTransit: response.transit,

@@ -14,6 +14,8 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     /// How long a target-requested logout may take before the connection is dropped.
     static let requestedLogoutTimeout = TimeAmount.seconds(30)
+    /// How long login may take before the connection is dropped (SPDK's fixed 30 s).
+    static let loginTimeout = TimeAmount.seconds(30)
 
     enum Phase {
         case login
@@ -38,6 +40,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var session: ISCSISession?
     var lastTargetTransferTag: UInt32 = 0
     var logoutDeadline: Scheduled<Void>?
+    var loginDeadline: Scheduled<Void>?
+    /// The `TargetAddress` a Normal login declares in its next response (iscsi-options.md §2).
+    var pendingTargetAddress: String?
     private var context: ChannelHandlerContext?
     private var needsFlush = false
 
@@ -74,6 +79,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         self.logoutDeadline?.cancel()
+        self.loginDeadline?.cancel()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -82,6 +88,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
             $0.targetAddress = context.channel.localAddress?.ipAddress ?? ""
         }
         self.registry.add(self.connection)
+        let channel = context.channel
+        self.loginDeadline = context.eventLoop.scheduleTask(in: Self.loginTimeout) {
+            channel.close(promise: nil)
+        }
         context.fireChannelActive()
     }
 
@@ -91,6 +101,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)
         self.logoutDeadline?.cancel()
+        self.loginDeadline?.cancel()
         context.fireChannelInactive()
     }
 
@@ -154,10 +165,12 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     /// Writes `pdu`; it goes out at the next flush.
     func send(_ pdu: ISCSIPDU, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         let encoded = self.encoder.encode(pdu, allocator: context.channel.allocator)
-        var buffers: [ByteBuffer] = []
-        encoded.forEachBuffer { buffers.append($0) }
-        for (index, buffer) in buffers.enumerated() {
-            context.write(self.wrapOutboundOut(buffer), promise: index == buffers.count - 1 ? promise : nil)
+        context.write(self.wrapOutboundOut(encoded.header), promise: encoded.data == nil ? promise : nil)
+        if let data = encoded.data {
+            context.write(self.wrapOutboundOut(data), promise: encoded.trailer == nil ? promise : nil)
+        }
+        if let trailer = encoded.trailer {
+            context.write(self.wrapOutboundOut(trailer), promise: promise)
         }
         self.needsFlush = true
     }

@@ -14,8 +14,17 @@ struct LoginResolver {
     /// The initiator's IP address, without brackets or port.
     var initiatorAddress: String
 
+    /// Decides a login request.
     func resolve(_ request: LoginSessionRequest) -> Decision {
-        guard request.sessionType == .normal, let targetName = request.targetName else {
+        self.resolve(
+            initiatorName: request.initiatorName,
+            targetName: request.sessionType == .normal ? request.targetName : nil
+        )
+    }
+
+    /// Decides a login of `initiatorName` to `targetName`, or a discovery login when it is nil.
+    func resolve(initiatorName: String, targetName: String?) -> Decision {
+        guard let targetName else {
             let grant = LoginSessionGrant(
                 portalGroupTag: UInt16(truncatingIfNeeded: self.portalGroupTag),
                 authentication: Self.authenticationPolicy(self.snapshot.options.discoveryAuth)
@@ -31,7 +40,7 @@ struct LoginResolver {
         if let redirect = target.redirects[self.portalGroupTag] {
             return Decision(resolution: .redirected(address: "\(redirect.host):\(redirect.port)"), target: nil)
         }
-        guard self.allows(request.initiatorName, on: target) else {
+        guard self.allows(initiatorName, on: target) else {
             return Decision(resolution: .accessDenied, target: nil)
         }
         let grant = LoginSessionGrant(
