@@ -25,13 +25,14 @@ public struct SCSIDevice: Sendable {
     public var ports: [SCSITargetPort]
     private var logicalUnitsByID: [UInt16: LogicalUnit]
 
+    /// Creates a device; logical units whose id is taken or out of range are left out (see ``add(_:)``).
     public init(name: String, id: UInt16, ports: [SCSITargetPort] = [], logicalUnits: [LogicalUnit] = []) {
         self.name = name
         self.id = id
         self.ports = ports
         self.logicalUnitsByID = [:]
         for logicalUnit in logicalUnits {
-            self.logicalUnitsByID[logicalUnit.id] = logicalUnit
+            self.add(logicalUnit)
         }
     }
 
@@ -45,10 +46,11 @@ public struct SCSIDevice: Sendable {
         self.logicalUnitsByID[id]
     }
 
-    /// Maps `logicalUnit` at its id; false (and no change) when the id is taken.
+    /// Maps `logicalUnit` at its id; false (and no change) when the id is taken or above
+    /// ``LogicalUnitAddress/maximumID``.
     @discardableResult
     public mutating func add(_ logicalUnit: LogicalUnit) -> Bool {
-        guard self.logicalUnitsByID[logicalUnit.id] == nil else {
+        guard logicalUnit.id <= LogicalUnitAddress.maximumID, self.logicalUnitsByID[logicalUnit.id] == nil else {
             return false
         }
         self.logicalUnitsByID[logicalUnit.id] = logicalUnit
@@ -90,7 +92,9 @@ public struct SCSIDevice: Sendable {
             )
         }
 
-        if operation.reportsUnitAttention, let attention = nexus.takeUnitAttention(for: logicalUnit) {
+        if !operation.reportsUnitAttention {
+            nexus.noteContact(with: logicalUnit)
+        } else if let attention = nexus.takeUnitAttention(for: logicalUnit) {
             return .completed(.checkCondition(attention))
         }
 
@@ -163,12 +167,15 @@ public struct SCSIDevice: Sendable {
             return dataIn.writeDataIn(ReadCapacity16.data(for: logicalUnit), limit: limit)
         case .synchronizeCache:
             return logicalUnit.synchronizeCache()
+        case .writeSame(let writeSame):
+            return logicalUnit.writeSame(writeSame, pattern: Self.gather(dataOut, length: prepared.dataOutLength))
+        case .compareAndWrite(let compareAndWrite):
+            return logicalUnit.compareAndWrite(
+                compareAndWrite,
+                data: Self.gather(dataOut, length: prepared.dataOutLength)
+            )
         case .unmap(let unmap):
-            var parameters = ByteBuffer()
-            for var segment in Self.trim(dataOut, to: prepared.dataOutLength) {
-                parameters.writeBuffer(&segment)
-            }
-            return logicalUnit.unmap(unmap, parameters: parameters)
+            return logicalUnit.unmap(unmap, parameters: Self.gather(dataOut, length: prepared.dataOutLength))
         }
     }
 
@@ -217,6 +224,10 @@ public struct SCSIDevice: Sendable {
                 throw .invalidCommandOperationCode
             }
             dataOutLength = Int(unmap.parameterListLength)
+        case .writeSame(let writeSame):
+            dataOutLength = try writeSame.validate(on: logicalUnit)
+        case .compareAndWrite(let compareAndWrite):
+            dataOutLength = try compareAndWrite.validate(on: logicalUnit)
         case .modeSelect(let modeSelect):
             dataOutLength = Int(modeSelect.parameterListLength)
         default:
@@ -245,8 +256,21 @@ public struct SCSIDevice: Sendable {
         }
     }
 
-    /// The first `length` bytes of `segments`.
+    /// The first `length` bytes of `segments` in one buffer, for commands that parse their parameter data.
+    private static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
+        var gathered = ByteBuffer()
+        gathered.reserveCapacity(length)
+        for var segment in Self.trim(segments, to: length) {
+            gathered.writeBuffer(&segment)
+        }
+        return gathered
+    }
+
+    /// The first `length` bytes of `segments` (the segments themselves in the usual case of an exact fit).
     private static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
+        if segments.reduce(0, { $0 + $1.readableBytes }) == length {
+            return segments
+        }
         var remaining = length
         var trimmed: [ByteBuffer] = []
         trimmed.reserveCapacity(segments.count)

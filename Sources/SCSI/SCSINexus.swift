@@ -16,6 +16,15 @@ public struct SCSINexus: Sendable {
         self.initiatorPortName = initiatorPortName
     }
 
+    /// Records the first contact with `logicalUnit` (by a command that does not report unit attentions), so that
+    /// a resize after it is reported.
+    mutating func noteContact(with logicalUnit: LogicalUnit) {
+        let key = ObjectIdentifier(logicalUnit)
+        if self.knownCapacityGenerations[key] == nil {
+            self.knownCapacityGenerations[key] = logicalUnit.capacityGeneration
+        }
+    }
+
     /// The pending unit attention for `logicalUnit`, consumed: CAPACITY DATA HAS CHANGED once after each
     /// resize the initiator has not yet been told about. The first contact with a logical unit reports nothing.
     mutating func takeUnitAttention(for logicalUnit: LogicalUnit) -> SenseData? {

@@ -11,6 +11,8 @@ public enum SCSIOperation: Sendable, Hashable {
     case blockTransfer(BlockTransfer)
     case synchronizeCache(SynchronizeCache)
     case unmap(Unmap)
+    case writeSame(WriteSame)
+    case compareAndWrite(CompareAndWrite)
     case startStopUnit
 
     static let startStopUnitOperationCode: UInt8 = 0x1B
@@ -28,6 +30,10 @@ public enum SCSIOperation: Sendable, Hashable {
         }
         if let modeSense = try ModeSense(cdb) {
             self = .modeSense(modeSense)
+            return
+        }
+        if let writeSame = try WriteSame(cdb) {
+            self = .writeSame(writeSame)
             return
         }
         if let modeSelect = try ModeSelect(cdb) {
@@ -49,6 +55,8 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .readCapacity16(try ReadCapacity16(cdb))
         case Unmap.operationCode:
             self = .unmap(try Unmap(cdb))
+        case CompareAndWrite.operationCode:
+            self = .compareAndWrite(CompareAndWrite(cdb))
         case Self.startStopUnitOperationCode:
             self = .startStopUnit
         default:

@@ -6,7 +6,7 @@ public struct SCSIPreparedCommand: Sendable {
     public let operation: SCSIOperation
     /// The bytes of data-out the command needs, exactly: the transport collects this many (immediate data,
     /// unsolicited Data-Out, R2Ts) before executing. 0 for commands that send no data to the target.
-    /// Never more than the expected data transfer length.
+    /// Never more than the expected data transfer length; the difference is the write's residual underflow.
     public let dataOutLength: Int
     /// The most data-in bytes the command will produce: min(allocation length, expected data transfer length).
     public let dataInLimit: Int

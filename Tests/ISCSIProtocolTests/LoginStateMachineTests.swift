@@ -194,27 +194,27 @@ private struct TwoStepAuthenticator: LoginAuthenticator {
         }
         #expect(session.sessionType == .normal)
         #expect(session.tsih == 5)
-        self.expectFailure(machine.sessionResolved(.sessionDoesNotExist), .sessionDoesNotExist)
+        self.expectFailure(machine.sessionResolved(.refused(.sessionDoesNotExist)), .sessionDoesNotExist)
     }
 
     @Test func refusalsMapToStatusCodes() {
-        let cases: [(LoginSessionResolution, LoginStatus)] = [
+        let cases: [(LoginSessionRefusal, LoginStatus)] = [
             (.targetNotFound, .targetNotFound), (.targetRemoved, .targetRemoved),
             (.accessDenied, .authorizationFailure),
             (.tooManyConnections, .tooManyConnections), (.cannotIncludeInSession, .cannotIncludeInSession),
             (.outOfResources, .outOfResources),
         ]
-        for (resolution, status) in cases {
+        for (refusal, status) in cases {
             var machine = LoginStateMachine(settings: TargetLoginSettings())
             _ = machine.receive(Self.request(Self.normalKeys))
-            self.expectFailure(machine.sessionResolved(resolution), status)
+            self.expectFailure(machine.sessionResolved(.refused(refusal)), status)
         }
     }
 
     @Test func redirectionCarriesTargetAddress() {
         var machine = LoginStateMachine(settings: TargetLoginSettings())
         _ = machine.receive(Self.request(Self.normalKeys))
-        let action = machine.sessionResolved(.redirected(address: "127.0.0.1:3389"))
+        let action = machine.sessionResolved(.refused(.redirected(address: "127.0.0.1:3389")))
         self.expectFailure(action, .targetMovedTemporarily)
         if case .sendFailure(let response) = action {
             #expect(response.keys == [TextParameter(key: "TargetAddress", value: "127.0.0.1:3389")])
@@ -378,7 +378,7 @@ private struct TwoStepAuthenticator: LoginAuthenticator {
         var machine = LoginStateMachine(settings: TargetLoginSettings())
         _ = machine.receive(Self.request(["SessionType": "Normal"]))
         self.expectFailure(machine.receive(Self.request(Self.normalKeys)), .invalidDuringLogin)
-        self.expectFailure(machine.sessionResolved(.targetNotFound), .targetError)
+        self.expectFailure(machine.sessionResolved(.refused(.targetNotFound)), .targetError)
     }
 
     @Test func changedConnectionIdentityFails() {
@@ -387,5 +387,58 @@ private struct TwoStepAuthenticator: LoginAuthenticator {
         var request = Self.request(csg: Self.operational, nsg: Self.fullFeature)
         request.cid = 9
         self.expectFailure(machine.receive(request), .initiatorError)
+    }
+
+    @Test func securityStageMayGoStraightToFullFeature() {
+        var machine = LoginStateMachine(settings: TargetLoginSettings())
+        let action = self.start(
+            &machine,
+            Self.request(nsg: Self.fullFeature, Self.normalKeys),
+            grant: LoginSessionGrant(portalGroupTag: 3)
+        )
+        guard case .enterFullFeature(let response, let parameters) = action else {
+            Issue.record("expected full feature, got \(action)")
+            return
+        }
+        #expect(response.currentStage == .securityNegotiation && response.nextStage == .fullFeaturePhase)
+        #expect(
+            response.keys == [
+                TextParameter(key: "TargetPortalGroupTag", value: "3"), .init(key: "AuthMethod", value: "None"),
+            ]
+        )
+        #expect(parameters.maxBurstLength == 1_048_576)
+    }
+
+    @Test func staysInStageWithoutTransit() throws {
+        var machine = LoginStateMachine(settings: TargetLoginSettings())
+        let first = try #require(self.response(self.start(&machine, Self.request(transit: false, Self.normalKeys))))
+        #expect(first.transit == false && first.currentStage == .securityNegotiation)
+        #expect(machine.currentStage == .securityNegotiation)
+        let second = try #require(self.response(machine.receive(Self.request(transit: true))))
+        #expect(second.transit && second.nextStage == .operationalNegotiation && second.keys.isEmpty)
+    }
+
+    @Test func continuedTextDuringOperationalStage() throws {
+        var machine = LoginStateMachine(settings: TargetLoginSettings())
+        _ = self.start(&machine, Self.request(Self.normalKeys))
+        let whole = Self.text(["MaxBurstLength": "65536", "ImmediateData": "No"])
+        var first = Self.request(csg: Self.operational, transit: false, continues: true)
+        first.text = Array(whole[..<5])
+        let empty = try #require(self.response(machine.receive(first)))
+        #expect(empty.keys.isEmpty && empty.currentStage == .operationalNegotiation)
+
+        var last = Self.request(csg: Self.operational, nsg: Self.fullFeature)
+        last.text = Array(whole[5...])
+        guard case .enterFullFeature(let response, let parameters) = machine.receive(last) else {
+            Issue.record("expected full feature")
+            return
+        }
+        #expect(
+            response.keys == [
+                TextParameter(key: "MaxBurstLength", value: "65536"), .init(key: "FirstBurstLength", value: "8192"),
+                .init(key: "ImmediateData", value: "No"),
+            ]
+        )
+        #expect(parameters.maxBurstLength == 65536 && parameters.immediateData == false)
     }
 }

@@ -37,4 +37,10 @@ import Testing
         let challenge = "0x" + String(repeating: "ab", count: 1000)
         #expect(try TextParameter.parse(self.bytes("CHAP_C=\(challenge)\0")).first?.value == challenge)
     }
+
+    @Test func encodesWhatItParses() throws {
+        let pairs = [TextParameter(key: "HeaderDigest", value: "None"), .init(key: "TargetAlias", value: "")]
+        #expect(pairs.encodedText == self.bytes("HeaderDigest=None\0TargetAlias=\0"))
+        #expect(try TextParameter.parse(pairs.encodedText) == pairs)
+    }
 }

@@ -60,6 +60,12 @@ public struct LoginSessionGrant: Sendable {
 public enum LoginSessionResolution: Sendable {
     /// The login may proceed.
     case accepted(LoginSessionGrant)
+    /// The login ends with this refusal.
+    case refused(LoginSessionRefusal)
+}
+
+/// Why the target refuses a login once it knows who logs in to what.
+public enum LoginSessionRefusal: Hashable, Sendable {
     /// No target has this name (0x0203).
     case targetNotFound
     /// The target is being deleted (0x0204).
@@ -77,10 +83,9 @@ public enum LoginSessionResolution: Sendable {
     /// The target cannot allocate the session (0x0302).
     case outOfResources
 
-    /// The failure response for a refusal; nil for `accepted`.
-    var failureResponse: LoginResponse? {
+    /// The failure response that tells the initiator.
+    public var response: LoginResponse {
         switch self {
-        case .accepted: nil
         case .targetNotFound: .failure(.targetNotFound)
         case .targetRemoved: .failure(.targetRemoved)
         case .accessDenied: .failure(.authorizationFailure)

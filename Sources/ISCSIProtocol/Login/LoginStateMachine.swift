@@ -23,9 +23,17 @@ public struct LoginStateMachine: Sendable {
 
     /// The first complete request, kept while the session is resolved.
     private struct FirstRequest: Sendable {
-        var header: LoginRequest
+        var stages: RequestedStages
         var keys: [TextParameter]
         var session: LoginSessionRequest
+    }
+
+    /// The CSG and NSG of a request, validated.
+    private struct RequestedStages: Sendable {
+        /// CSG: security or operational negotiation.
+        var current: LoginStage
+        /// NSG when the T bit is set: a later stage than `current`.
+        var next: LoginStage?
     }
 
     /// Everything valid while the login stages run.
@@ -33,7 +41,6 @@ public struct LoginStateMachine: Sendable {
         var stage: LoginStage
         var negotiator: KeyNegotiator
         var session: LoginSessionRequest
-        var authentication: LoginAuthenticationPolicy
         var authenticator: (any LoginAuthenticator)?
         var isAuthenticated = false
         var pendingText: [UInt8] = []
@@ -58,24 +65,26 @@ public struct LoginStateMachine: Sendable {
 
     /// Processes one Login Request.
     public mutating func receive(_ request: LoginRequest) -> LoginAction {
-        if let status = Self.headerError(request) {
-            return self.fail(status)
+        let stages: RequestedStages
+        switch Self.validateHeader(request) {
+        case .success(let validated): stages = validated
+        case .failure(let error): return self.fail(error.status)
         }
         switch self.state {
         case .awaitingFirstRequest(var pendingText):
             switch Self.accumulate(request, into: &pendingText) {
             case .continues:
                 self.state = .awaitingFirstRequest(pendingText: pendingText)
-                return .sendResponse(Self.continueResponse(request))
+                return .sendResponse(Self.continueResponse(stages))
             case .complete(let keys):
-                return self.receiveFirst(request, keys: keys)
+                return self.receiveFirst(request, stages: stages, keys: keys)
             case .invalid:
                 return self.fail(.initiatorError)
             }
 
         case .negotiating(var negotiation):
             guard
-                request.currentStage == negotiation.stage.rawValue, request.isid == negotiation.session.isid,
+                stages.current == negotiation.stage, request.isid == negotiation.session.isid,
                 request.tsih == negotiation.session.tsih, request.cid == negotiation.session.cid
             else {
                 return self.fail(.initiatorError)
@@ -83,9 +92,9 @@ public struct LoginStateMachine: Sendable {
             switch Self.accumulate(request, into: &negotiation.pendingText) {
             case .continues:
                 self.state = .negotiating(negotiation)
-                return .sendResponse(Self.continueResponse(request))
+                return .sendResponse(Self.continueResponse(stages))
             case .complete(let keys):
-                return self.negotiate(request, keys: keys, in: negotiation, declaring: [])
+                return self.negotiate(keys, stages: stages, in: negotiation, declaring: [])
             case .invalid:
                 return self.fail(.initiatorError)
             }
@@ -100,30 +109,31 @@ public struct LoginStateMachine: Sendable {
         guard case .resolvingSession(let first) = self.state else {
             return self.fail(.targetError)
         }
-        guard case .accepted(let grant) = resolution else {
+        let grant: LoginSessionGrant
+        switch resolution {
+        case .accepted(let accepted):
+            grant = accepted
+        case .refused(let refusal):
             self.state = .failed
-            return .sendFailure(resolution.failureResponse ?? .failure(.targetError))
+            return .sendFailure(refusal.response)
         }
-        if first.header.currentStage == LoginStage.operationalNegotiation.rawValue
-            && grant.authentication == .required
-        {
+        let skipsSecurity = first.stages.current == .operationalNegotiation
+        if skipsSecurity && grant.authentication == .required {
             return self.fail(.authenticationFailure)
         }
         var settings = self.settings
         settings.headerDigestRequired = grant.headerDigestRequired
         settings.dataDigestRequired = grant.dataDigestRequired
         let negotiation = Negotiation(
-            stage: first.header.currentStage == LoginStage.operationalNegotiation.rawValue
-                ? .operationalNegotiation : .securityNegotiation,
+            stage: first.stages.current,
             negotiator: KeyNegotiator(
                 settings: settings,
                 sessionType: first.session.sessionType,
                 authentication: grant.authentication
             ),
             session: first.session,
-            authentication: grant.authentication,
             authenticator: grant.authenticator,
-            isAuthenticated: first.header.currentStage == LoginStage.operationalNegotiation.rawValue
+            isAuthenticated: skipsSecurity
         )
         var declarations: [TextParameter] = []
         if first.session.sessionType == .normal {
@@ -134,12 +144,16 @@ public struct LoginStateMachine: Sendable {
                 TextParameter(key: LoginKey.targetPortalGroupTag.name, value: String(grant.portalGroupTag))
             )
         }
-        return self.negotiate(first.header, keys: first.keys, in: negotiation, declaring: declarations)
+        return self.negotiate(first.keys, stages: first.stages, in: negotiation, declaring: declarations)
     }
 
     // MARK: - Transitions
 
-    private mutating func receiveFirst(_ request: LoginRequest, keys: [TextParameter]) -> LoginAction {
+    private mutating func receiveFirst(
+        _ request: LoginRequest,
+        stages: RequestedStages,
+        keys: [TextParameter]
+    ) -> LoginAction {
         func value(_ key: LoginKey) -> String? {
             keys.last { LoginKey.named($0.key) == key }?.value
         }
@@ -173,13 +187,13 @@ public struct LoginStateMachine: Sendable {
             cmdSN: request.cmdSN,
             expStatSN: request.expStatSN
         )
-        self.state = .resolvingSession(FirstRequest(header: request, keys: keys, session: session))
+        self.state = .resolvingSession(FirstRequest(stages: stages, keys: keys, session: session))
         return .resolveSession(session)
     }
 
     private mutating func negotiate(
-        _ request: LoginRequest,
-        keys: [TextParameter],
+        _ keys: [TextParameter],
+        stages: RequestedStages,
         in negotiation: Negotiation,
         declaring declarations: [TextParameter]
     ) -> LoginAction {
@@ -191,7 +205,7 @@ public struct LoginStateMachine: Sendable {
             return self.fail(.initiatorError)
         }
 
-        var transit = request.transit
+        var transit = stages.next != nil
         if negotiation.stage == .securityNegotiation && !negotiation.isAuthenticated {
             if negotiation.negotiator.value(of: .authMethod).lowercased() == "none" {
                 negotiation.isAuthenticated = true
@@ -221,7 +235,7 @@ public struct LoginStateMachine: Sendable {
             nextStage: .securityNegotiation,
             keys: answers
         )
-        guard transit, let nextStage = LoginStage(rawValue: request.nextStage) else {
+        guard transit, let nextStage = stages.next else {
             self.state = .negotiating(negotiation)
             return .sendResponse(response)
         }
@@ -242,26 +256,30 @@ public struct LoginStateMachine: Sendable {
 
     // MARK: - Checks and helpers
 
-    /// SPDK's checks on every Login Request header, plus the RFC's stage ordering.
-    private static func headerError(_ request: LoginRequest) -> LoginStatus? {
+    /// A Login Request header that fails SPDK's checks or the RFC's stage ordering.
+    private struct HeaderError: Error {
+        var status: LoginStatus
+    }
+
+    /// SPDK's checks on every Login Request header, plus the RFC's stage ordering: CSG is 0 or 1, and with the
+    /// T bit NSG is a later stage.
+    private static func validateHeader(_ request: LoginRequest) -> Result<RequestedStages, HeaderError> {
         if request.transit && request.continuesText {
-            return .initiatorError
+            return .failure(HeaderError(status: .initiatorError))
         }
         if request.versionMin > 0 {
-            return .unsupportedVersion
+            return .failure(HeaderError(status: .unsupportedVersion))
         }
-        guard let currentStage = LoginStage(rawValue: request.currentStage), currentStage != .fullFeaturePhase
-        else {
-            return .initiatorError
+        guard let current = LoginStage(rawValue: request.currentStage), current != .fullFeaturePhase else {
+            return .failure(HeaderError(status: .initiatorError))
         }
-        if request.transit {
-            guard let nextStage = LoginStage(rawValue: request.nextStage),
-                nextStage.rawValue > currentStage.rawValue
-            else {
-                return .initiatorError
-            }
+        guard request.transit else {
+            return .success(RequestedStages(current: current, next: nil))
         }
-        return nil
+        guard let next = LoginStage(rawValue: request.nextStage), next.rawValue > current.rawValue else {
+            return .failure(HeaderError(status: .initiatorError))
+        }
+        return .success(RequestedStages(current: current, next: next))
     }
 
     /// Where the text of a login exchange stands after one request.
@@ -291,11 +309,11 @@ public struct LoginStateMachine: Sendable {
     }
 
     /// The empty answer to a Continue-bit request (RFC 7143 §6.2).
-    private static func continueResponse(_ request: LoginRequest) -> LoginResponse {
+    private static func continueResponse(_ stages: RequestedStages) -> LoginResponse {
         LoginResponse(
             status: .success,
             transit: false,
-            currentStage: LoginStage(rawValue: request.currentStage) ?? .securityNegotiation,
+            currentStage: stages.current,
             nextStage: .securityNegotiation,
             keys: []
         )

@@ -77,6 +77,7 @@ extension LoginKey {
     private static let yesNo = AllowedValues.oneOf(["Yes", "No"])
     private static let segmentLengths = AllowedValues.range(512...16_777_215)
 
+    /// `HeaderDigest`: CRC32C or None on PDU headers.
     public static let headerDigest = LoginKey(
         "HeaderDigest",
         .connection,
@@ -84,6 +85,7 @@ extension LoginKey {
         .oneOf(["CRC32C", "None"]),
         default: "None"
     )
+    /// `DataDigest`: CRC32C or None on data segments.
     public static let dataDigest = LoginKey(
         "DataDigest",
         .connection,
@@ -91,6 +93,7 @@ extension LoginKey {
         .oneOf(["CRC32C", "None"]),
         default: "None"
     )
+    /// `MaxRecvDataSegmentLength`: declared by each side for the PDUs it receives.
     public static let maxRecvDataSegmentLength = LoginKey(
         "MaxRecvDataSegmentLength",
         .connection,
@@ -99,10 +102,15 @@ extension LoginKey {
         default: "8192",
         mayRepeat: true
     )
+    /// `OFMarker`: output fixed-interval markers (never used).
     public static let ofMarker = LoginKey("OFMarker", .connection, .booleanAnd, yesNo, default: "No")
+    /// `IFMarker`: input fixed-interval markers (never used).
     public static let ifMarker = LoginKey("IFMarker", .connection, .booleanAnd, yesNo, default: "No")
+    /// `OFMarkInt`: output marker interval.
     public static let ofMarkInt = LoginKey("OFMarkInt", .connection, .numericalMinimum, .range(1...65535), default: "1")
+    /// `IFMarkInt`: input marker interval.
     public static let ifMarkInt = LoginKey("IFMarkInt", .connection, .numericalMinimum, .range(1...65535), default: "1")
+    /// `AuthMethod`: CHAP or None.
     public static let authMethod = LoginKey(
         "AuthMethod",
         .connection,
@@ -110,12 +118,18 @@ extension LoginKey {
         .oneOf(["CHAP", "None"]),
         default: "None"
     )
+    /// `CHAP_A`: CHAP algorithm (5 = MD5).
     public static let chapA = LoginKey("CHAP_A", .connection, .list, .oneOf(["5"]), default: "5")
+    /// `CHAP_N`: CHAP name.
     public static let chapN = LoginKey("CHAP_N", .connection, .declarative, .any, default: "")
+    /// `CHAP_R`: CHAP response.
     public static let chapR = LoginKey("CHAP_R", .connection, .declarative, .any, default: "")
+    /// `CHAP_I`: CHAP identifier.
     public static let chapI = LoginKey("CHAP_I", .connection, .declarative, .any, default: "")
+    /// `CHAP_C`: CHAP challenge.
     public static let chapC = LoginKey("CHAP_C", .connection, .declarative, .any, default: "")
 
+    /// `MaxConnections`: connections per session.
     public static let maxConnections = LoginKey(
         "MaxConnections",
         .session,
@@ -124,8 +138,11 @@ extension LoginKey {
         default: "1",
         irrelevantInDiscovery: true
     )
+    /// `TargetName`: the target the initiator logs in to.
     public static let targetName = LoginKey("TargetName", .session, .declarative, .any, default: "")
+    /// `InitiatorName`: the initiator's iSCSI name.
     public static let initiatorName = LoginKey("InitiatorName", .session, .declarative, .any, default: "")
+    /// `TargetAlias`: declared by the target.
     public static let targetAlias = LoginKey(
         "TargetAlias",
         .session,
@@ -134,7 +151,9 @@ extension LoginKey {
         default: "",
         targetDeclared: true
     )
+    /// `InitiatorAlias`: declared by the initiator.
     public static let initiatorAlias = LoginKey("InitiatorAlias", .session, .declarative, .any, default: "")
+    /// `TargetAddress`: declared by the target (redirection, SendTargets).
     public static let targetAddress = LoginKey(
         "TargetAddress",
         .session,
@@ -143,6 +162,7 @@ extension LoginKey {
         default: "",
         targetDeclared: true
     )
+    /// `TargetPortalGroupTag`: declared by the target.
     public static let targetPortalGroupTag = LoginKey(
         "TargetPortalGroupTag",
         .session,
@@ -151,6 +171,7 @@ extension LoginKey {
         default: "1",
         targetDeclared: true
     )
+    /// `InitialR2T`: whether writes must wait for an R2T.
     public static let initialR2T = LoginKey(
         "InitialR2T",
         .session,
@@ -159,6 +180,7 @@ extension LoginKey {
         default: "Yes",
         irrelevantInDiscovery: true
     )
+    /// `ImmediateData`: whether commands may carry data.
     public static let immediateData = LoginKey(
         "ImmediateData",
         .session,
@@ -167,6 +189,7 @@ extension LoginKey {
         default: "Yes",
         irrelevantInDiscovery: true
     )
+    /// `MaxBurstLength`: the largest solicited burst.
     public static let maxBurstLength = LoginKey(
         "MaxBurstLength",
         .session,
@@ -175,6 +198,7 @@ extension LoginKey {
         default: "262144",
         irrelevantInDiscovery: true
     )
+    /// `FirstBurstLength`: the most unsolicited data per command.
     public static let firstBurstLength = LoginKey(
         "FirstBurstLength",
         .session,
@@ -183,6 +207,7 @@ extension LoginKey {
         default: "65536",
         irrelevantInDiscovery: true
     )
+    /// `DefaultTime2Wait`: seconds before reconnecting.
     public static let defaultTime2Wait = LoginKey(
         "DefaultTime2Wait",
         .session,
@@ -190,6 +215,7 @@ extension LoginKey {
         .range(0...3600),
         default: "2"
     )
+    /// `DefaultTime2Retain`: seconds task state is kept after a connection loss.
     public static let defaultTime2Retain = LoginKey(
         "DefaultTime2Retain",
         .session,
@@ -197,6 +223,7 @@ extension LoginKey {
         .range(0...3600),
         default: "20"
     )
+    /// `MaxOutstandingR2T`: R2Ts open per task.
     public static let maxOutstandingR2T = LoginKey(
         "MaxOutstandingR2T",
         .session,
@@ -205,6 +232,7 @@ extension LoginKey {
         default: "1",
         irrelevantInDiscovery: true
     )
+    /// `DataPDUInOrder`: data PDUs in offset order within a sequence.
     public static let dataPDUInOrder = LoginKey(
         "DataPDUInOrder",
         .session,
@@ -213,6 +241,7 @@ extension LoginKey {
         default: "Yes",
         irrelevantInDiscovery: true
     )
+    /// `DataSequenceInOrder`: data sequences in offset order.
     public static let dataSequenceInOrder = LoginKey(
         "DataSequenceInOrder",
         .session,
@@ -221,6 +250,7 @@ extension LoginKey {
         default: "Yes",
         irrelevantInDiscovery: true
     )
+    /// `ErrorRecoveryLevel`: 0, 1 or 2.
     public static let errorRecoveryLevel = LoginKey(
         "ErrorRecoveryLevel",
         .session,
@@ -228,6 +258,7 @@ extension LoginKey {
         .range(0...2),
         default: "0"
     )
+    /// `SessionType`: Normal or Discovery.
     public static let sessionType = LoginKey(
         "SessionType",
         .session,

@@ -69,3 +69,17 @@ extension TextParameter {
         return pairs
     }
 }
+
+extension Array where Element == TextParameter {
+    /// The pairs as a text data segment: each `key=value` followed by a NUL.
+    public var encodedText: [UInt8] {
+        var bytes: [UInt8] = []
+        for pair in self {
+            bytes += pair.key.utf8
+            bytes.append(UInt8(ascii: "="))
+            bytes += pair.value.utf8
+            bytes.append(0)
+        }
+        return bytes
+    }
+}

@@ -1,9 +1,9 @@
 /// What to do with a command the session received.
-public enum CommandWindowResult<Command> {
-    /// Execute these commands now, in order: the received one, possibly followed by held commands it unblocked.
-    case deliver([Command])
-    /// The command is inside the window but ahead of ExpCmdSN (a gap across connections): it is held until the
-    /// gap is filled.
+public enum CommandWindowVerdict: Hashable, Sendable {
+    /// Execute the command now; then execute every command `nextReleasedCommand()` returns, in order.
+    case execute
+    /// The command is inside the window but ahead of ExpCmdSN (a gap across connections): the window holds it
+    /// until the gap is filled.
     case hold
     /// The command is outside the window or a duplicate: discard it silently (RFC 7143 §4.2.2.1).
     case drop
@@ -33,15 +33,15 @@ public struct CommandWindow<Command> {
         self.expectedCommandSequenceNumber.advanced(by: self.queueDepth &- 1 &- self.outstandingCommands)
     }
 
-    /// Accepts or rejects a command by its CmdSN. Immediate commands are delivered at once and do not
+    /// Accepts or rejects a command by its CmdSN. Immediate commands are executed at once and do not
     /// consume a CmdSN.
     public mutating func receive(
         _ command: Command,
         commandSequenceNumber: SerialNumber,
         isImmediate: Bool
-    ) -> CommandWindowResult<Command> {
+    ) -> CommandWindowVerdict {
         if isImmediate {
-            return .deliver([command])
+            return .execute
         }
         guard
             commandSequenceNumber.isWithin(
@@ -58,13 +58,20 @@ public struct CommandWindow<Command> {
             self.heldCommands[commandSequenceNumber] = command
             return .hold
         }
-        var delivered = [command]
         self.accept()
-        while let next = self.heldCommands.removeValue(forKey: self.expectedCommandSequenceNumber) {
-            delivered.append(next)
-            self.accept()
+        return .execute
+    }
+
+    /// The held command whose turn has come, if any, now counted as delivered. Call it until it returns nil
+    /// after each `.execute`.
+    public mutating func nextReleasedCommand() -> Command? {
+        guard !self.heldCommands.isEmpty,
+            let next = self.heldCommands.removeValue(forKey: self.expectedCommandSequenceNumber)
+        else {
+            return nil
         }
-        return .deliver(delivered)
+        self.accept()
+        return next
     }
 
     /// Records the completion of a non-immediate command, opening the window by one.
@@ -81,4 +88,3 @@ public struct CommandWindow<Command> {
 }
 
 extension CommandWindow: Sendable where Command: Sendable {}
-extension CommandWindowResult: Sendable where Command: Sendable {}

@@ -4,7 +4,7 @@ public struct StatusSequence: Hashable, Sendable {
     /// The StatSN the next status-bearing response will carry.
     public private(set) var next: SerialNumber
 
-    /// Starts numbering at `first` (the target may choose; SPDK uses the initiator's ExpStatSN).
+    /// Starts numbering at `first`; the target chooses it (SPDK starts every connection at 0).
     public init(first: SerialNumber) {
         self.next = first
     }

@@ -39,6 +39,9 @@ public struct TargetNodeSnapshot: Sendable {
     public var redirects: [Int32: Portal]
     /// Deletion in progress: new logins get "target removed".
     public var isBeingDeleted: Bool
+    /// The SCSI device sessions send commands to: slot id (VPD 0x83 logical unit group), one target port
+    /// per mapped portal group, and `logicalUnits`. (An addition to the contract's fields.)
+    public var scsiDevice: SCSIDevice
 }
 
 /// Immutable view of the whole configuration, replaced on every change.

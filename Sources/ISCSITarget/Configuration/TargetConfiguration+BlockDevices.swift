@@ -109,5 +109,6 @@ extension TargetConfiguration {
         guard !overflow, newSizeMiB >= currentMiB else { throw .invalidArgument }
         nullDevice.resize(blockCount: newBytes / UInt64(nullDevice.blockSize))
         self.blockDevices.notifyResized(nullDevice)
+        self.noteCapacityChanged(of: nullDevice.name)
     }
 }

@@ -1,3 +1,5 @@
+import SCSI
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -46,7 +48,7 @@ extension TargetConfiguration {
             try target.addMap(map)
         }
         for lun in request.luns {
-            target.insert(try self.makeLUN(id: Int(lun.id), bdevName: lun.bdevName, targetName: name))
+            target.insert(try self.makeLUN(id: Int(lun.id), bdevName: lun.bdevName))
         }
         self.targets.append(target)
         self.publish()
@@ -68,10 +70,9 @@ extension TargetConfiguration {
         else { throw .invalid }
     }
 
-    private func makeLUN(id: Int, bdevName: String, targetName: String) throws(ConfigurationError) -> TargetNode.LUN {
+    private func makeLUN(id: Int, bdevName: String) throws(ConfigurationError) -> TargetNode.LUN {
         guard let device = self.blockDevices.device(named: bdevName) else { throw .invalid }
-        let unit = LogicalUnitFactory.make(id: id, device: device, targetName: targetName)
-        return TargetNode.LUN(id: id, bdevName: device.name, unit: unit)
+        return TargetNode.LUN(id: id, bdevName: device.name, unit: LogicalUnit(id: UInt16(id), blockDevice: device))
     }
 
     /// iscsi_target_node_add_lun: `lunID` -1 picks the lowest free id. Allowed while sessions run.
@@ -81,7 +82,7 @@ extension TargetConfiguration {
         guard let id = lunID == -1 ? self.targets[index].lowestFreeLUNID : Int(lunID),
             !self.targets[index].hasLUN(id: id)
         else { throw .invalid }
-        let lun = try self.makeLUN(id: id, bdevName: bdevName, targetName: self.targets[index].name)
+        let lun = try self.makeLUN(id: id, bdevName: bdevName)
         self.targets[index].insert(lun)
         self.publish()
     }
@@ -188,11 +189,20 @@ extension TargetConfiguration {
         self.targets.map { (id: $0.deviceID, name: $0.name) }.sorted { $0.id < $1.id }
     }
 
+    /// Resize: every LUN backed by `bdevName` reports CAPACITY DATA HAS CHANGED on its next command.
+    func noteCapacityChanged(of bdevName: String) {
+        for target in self.targets {
+            for lun in target.luns where lun.bdevName == bdevName {
+                lun.unit.noteCapacityChanged()
+            }
+        }
+    }
+
     /// Hot-remove: drops the LUNs backed by `bdevName` from every target (their units are marked removed).
     func removeLUNs(backedBy bdevName: String) {
         for index in self.targets.indices {
             for lun in self.targets[index].luns where lun.bdevName == bdevName {
-                LogicalUnitFactory.markRemoved(lun.unit)
+                lun.unit.markRemoved()
             }
             self.targets[index].luns.removeAll { $0.bdevName == bdevName }
         }

@@ -49,7 +49,20 @@ struct TargetNode: Sendable {
             headerDigest: self.headerDigest,
             dataDigest: self.dataDigest,
             redirects: self.pgMaps.reduce(into: [:]) { redirects, map in redirects[map.pgTag] = map.redirect },
-            isBeingDeleted: self.isBeingDeleted
+            isBeingDeleted: self.isBeingDeleted,
+            scsiDevice: self.scsiDevice
+        )
+    }
+
+    /// The SCSI device of the target: its slot id, one port per mapped portal group, its LUNs.
+    var scsiDevice: SCSIDevice {
+        SCSIDevice(
+            name: self.name,
+            id: UInt16(self.deviceID),
+            ports: self.pgMaps.map {
+                SCSITargetPort(targetName: self.name, portalGroupTag: UInt16(truncatingIfNeeded: $0.pgTag))
+            },
+            logicalUnits: self.luns.map(\.unit)
         )
     }
 

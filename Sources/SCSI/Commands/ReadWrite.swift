@@ -57,11 +57,14 @@ public struct BlockTransfer: Sendable, Hashable {
 
     /// Checks the transfer against the logical unit and returns the bytes it moves.
     ///
-    /// LBA OUT OF RANGE when any block lies past the end; INVALID FIELD IN CDB when the transfer exceeds the
+    /// LBA OUT OF RANGE when the first LBA or any block lies past the end; INVALID FIELD IN CDB when the transfer exceeds the
     /// maximum transfer length (4 MiB, reported in VPD 0xB0, as SPDK does).
     func validate(on logicalUnit: LogicalUnit) throws(SCSICheckCondition) -> Int {
         let device = logicalUnit.blockDevice
-        guard device.contains(lba: self.logicalBlockAddress, blocks: UInt64(self.transferLength)) else {
+        // An LBA past the last block is out of range even for a zero-length transfer (as SPDK).
+        guard self.logicalBlockAddress < device.blockCount,
+            device.contains(lba: self.logicalBlockAddress, blocks: UInt64(self.transferLength))
+        else {
             throw .logicalBlockAddressOutOfRange
         }
         guard self.transferLength <= logicalUnit.maximumTransferBlocks else {

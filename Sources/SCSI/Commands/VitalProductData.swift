@@ -54,7 +54,7 @@ enum VitalProductData {
         case blockDeviceCharacteristics:
             body = [0x00, 0x01, 0x00, 0x02] + [UInt8](repeating: 0, count: 56)  // non-rotating; form factor 2
         case logicalBlockProvisioning:
-            body = [0x00, 0x80 | 0x04, 0x02, 0x00]  // LBPU, LBPRZ; thin provisioned
+            body = [0x00, 0x80 | 0x40 | 0x20 | 0x04, 0x02, 0x00]  // LBPU, LBPWS, LBPWS10, LBPRZ; thin
         default:
             body = []  // 0x85: no management network addresses
         }
@@ -168,15 +168,17 @@ enum VitalProductData {
         let blockSize = max(1, logicalUnit.blockDevice.blockSize)
         let optimalGranularity = UInt16(blockSize < 4096 ? 4096 / blockSize : 1)
         let maximumTransfer = logicalUnit.maximumTransferBlocks
-        var body = [UInt8](repeating: 0, count: 16)
+        var body = [UInt8](repeating: 0, count: 60)
+        body[0] = 0x01  // WSNZ: WRITE SAME needs a non-zero number of blocks
+        body[1] = LogicalUnit.maximumCompareAndWriteBlocks
         body.replaceSubrange(2..<4, with: optimalGranularity.bigEndianBytes)
         body.replaceSubrange(4..<8, with: maximumTransfer.bigEndianBytes)
         body.replaceSubrange(8..<12, with: maximumTransfer.bigEndianBytes)
         if logicalUnit.supportsUnmap {
-            body += [UInt8](repeating: 0, count: 60 - 16)
             body.replaceSubrange(16..<20, with: LogicalUnit.maximumUnmapBlockCount.bigEndianBytes)
             body.replaceSubrange(20..<24, with: UInt32(LogicalUnit.maximumUnmapDescriptorCount).bigEndianBytes)
         }
+        body.replaceSubrange(32..<40, with: UInt64(logicalUnit.maximumWriteSameBlocks).bigEndianBytes)
         return body
     }
 }

@@ -1,0 +1,206 @@
+import BlockDevice
+import NIOCore
+import SCSI
+import Testing
+
+@Suite struct ReadWriteTests {
+    private func read10(lba: UInt32, blocks: UInt16, fua: Bool = false) -> [UInt8] {
+        [0x28, fua ? 0x08 : 0] + bigEndian(lba) + [0] + bigEndian(blocks) + [0]
+    }
+
+    private func write10(lba: UInt32, blocks: UInt16, fua: Bool = false) -> [UInt8] {
+        [0x2A, fua ? 0x08 : 0] + bigEndian(lba) + [0] + bigEndian(blocks) + [0]
+    }
+
+    private func pattern(_ count: Int, seed: UInt8) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
+    }
+
+    @Test func writeThenReadEveryVariant() throws {
+        let fixture = try SCSITestFixture()
+        let writes: [[UInt8]] = [
+            [0x0A, 0, 0, 4, 2, 0],
+            self.write10(lba: 4, blocks: 2),
+            [0xAA, 0] + bigEndian(UInt32(4)) + bigEndian(UInt32(2)) + [0, 0],
+            [0x8A, 0] + bigEndian(UInt64(4)) + bigEndian(UInt32(2)) + [0, 0],
+        ]
+        let reads: [[UInt8]] = [
+            [0x08, 0, 0, 4, 2, 0],
+            self.read10(lba: 4, blocks: 2),
+            [0xA8, 0] + bigEndian(UInt32(4)) + bigEndian(UInt32(2)) + [0, 0],
+            [0x88, 0] + bigEndian(UInt64(4)) + bigEndian(UInt32(2)) + [0, 0],
+        ]
+        for (index, write) in writes.enumerated() {
+            let payload = self.pattern(1024, seed: UInt8(index))
+            let written = fixture.run(write, expectedLength: 1024, isWrite: true, dataOut: [ByteBuffer(bytes: payload)])
+            #expect(written.completion == .good())
+            for read in reads {
+                #expect(fixture.run(read) == (.good(dataInLength: 1024), payload))
+            }
+        }
+    }
+
+    @Test func segmentedDataOutLandsInOrder() throws {
+        let fixture = try SCSITestFixture()
+        let payload = self.pattern(1536, seed: 3)
+        let segments = [
+            ByteBuffer(bytes: payload[0..<1]),
+            ByteBuffer(bytes: payload[1..<700]),
+            ByteBuffer(bytes: payload[700...]),
+        ]
+        let written = fixture.run(
+            self.write10(lba: 60, blocks: 3),
+            expectedLength: 1536,
+            isWrite: true,
+            dataOut: segments
+        )
+        #expect(written.completion == .good())
+        #expect(fixture.run(self.read10(lba: 60, blocks: 3)).data == payload)
+    }
+
+    @Test func extraDataOutIsIgnored() throws {
+        let fixture = try SCSITestFixture()
+        let payload = self.pattern(1024, seed: 9)
+        let written = fixture.run(
+            self.write10(lba: 0, blocks: 1),
+            expectedLength: 1024,
+            isWrite: true,
+            dataOut: [ByteBuffer(bytes: payload)]
+        )
+        #expect(written.completion == .good())
+        #expect(
+            fixture.run(self.read10(lba: 0, blocks: 2)).data == Array(payload[0..<512])
+                + [UInt8](repeating: 0, count: 512)
+        )
+    }
+
+    @Test func read6ZeroLengthMeans256Blocks() throws {
+        let device = try MallocBlockDevice(.init(name: "Malloc0", blockCount: 300, blockSize: 512))
+        let fixture = try SCSITestFixture(blockDevice: device)
+        let (completion, data) = fixture.run([0x08, 0, 0, 0, 0, 0], expectedLength: 256 * 512)
+        #expect(completion == .good(dataInLength: 256 * 512))
+        #expect(data.count == 256 * 512)
+    }
+
+    @Test func zeroLengthTransfersNothing() throws {
+        let fixture = try SCSITestFixture()
+        #expect(fixture.run(self.read10(lba: 63, blocks: 0)) == (.good(), []))
+        #expect(fixture.run(self.write10(lba: 10, blocks: 0), expectedLength: 0, isWrite: true).completion == .good())
+    }
+
+    @Test func outOfRangeLBA() throws {
+        let fixture = try SCSITestFixture()
+        let outOfRange = SCSICompletion.illegalRequest(.logicalBlockAddressOutOfRange)
+        #expect(fixture.run(self.read10(lba: 63, blocks: 2)).completion == outOfRange)
+        #expect(fixture.run(self.read10(lba: 64, blocks: 0)).completion == outOfRange)
+        #expect(
+            fixture.run([0x88, 0] + bigEndian(UInt64.max) + bigEndian(UInt32(1)) + [0, 0]).completion == outOfRange
+        )
+        #expect(fixture.run([0x08, 0, 0, 64, 1, 0]).completion == outOfRange)
+    }
+
+    @Test func badWriteIsRefusedBeforeDataIsSolicited() throws {
+        let fixture = try SCSITestFixture()
+        guard
+            case .completed(let completion) = fixture.prepare(
+                self.write10(lba: 63, blocks: 2),
+                expectedLength: 1024,
+                isWrite: true
+            )
+        else {
+            Issue.record("an out-of-range WRITE must not solicit data")
+            return
+        }
+        #expect(completion == .illegalRequest(.logicalBlockAddressOutOfRange))
+
+        guard
+            case .ready(let prepared) = fixture.prepare(
+                self.write10(lba: 0, blocks: 4),
+                expectedLength: 4096,
+                isWrite: true
+            )
+        else {
+            Issue.record("a valid WRITE must be ready")
+            return
+        }
+        #expect(prepared.dataOutLength == 2048)
+        #expect(prepared.dataInLimit == 0)
+    }
+
+    @Test func writeLongerThanExpectedLengthIsRefused() throws {
+        let fixture = try SCSITestFixture()
+        let result = fixture.run(self.write10(lba: 0, blocks: 4), expectedLength: 1024, isWrite: true)
+        #expect(result.completion == .illegalRequest(.invalidFieldInCDB))
+        // A WRITE without the W bit is refused too.
+        #expect(
+            fixture.run(self.write10(lba: 0, blocks: 1), expectedLength: 512).completion
+                == .illegalRequest(.invalidFieldInCDB)
+        )
+    }
+
+    @Test func missingDataOutIsAnError() throws {
+        let fixture = try SCSITestFixture()
+        let result = fixture.run(
+            self.write10(lba: 0, blocks: 2),
+            expectedLength: 1024,
+            isWrite: true,
+            dataOut: [ByteBuffer(repeating: 1, count: 512)]
+        )
+        #expect(result.completion.status == .checkCondition)
+    }
+
+    @Test func transferAboveMaximumIsInvalid() throws {
+        let device = try MallocBlockDevice(.init(name: "Malloc0", blockCount: 4096, blockSize: 4096))
+        let fixture = try SCSITestFixture(blockDevice: device)
+        #expect(
+            fixture.run(self.read10(lba: 0, blocks: 1025), expectedLength: 1 << 23).completion
+                == .illegalRequest(.invalidFieldInCDB)
+        )
+        #expect(
+            fixture.run(self.read10(lba: 0, blocks: 1024), expectedLength: 1 << 22).completion
+                == .good(dataInLength: 1 << 22)
+        )
+    }
+
+    @Test func readIsLimitedByExpectedLength() throws {
+        let fixture = try SCSITestFixture()
+        let payload = self.pattern(1024, seed: 1)
+        _ = fixture.run(
+            self.write10(lba: 0, blocks: 2),
+            expectedLength: 1024,
+            isWrite: true,
+            dataOut: [ByteBuffer(bytes: payload)]
+        )
+        let (completion, data) = fixture.run(self.read10(lba: 0, blocks: 2), expectedLength: 700)
+        #expect(completion == .good(dataInLength: 700))
+        #expect(data == Array(payload[0..<700]))
+    }
+
+    @Test func forceUnitAccessWrites() throws {
+        let fixture = try SCSITestFixture()
+        let result = fixture.run(
+            self.write10(lba: 1, blocks: 1, fua: true),
+            expectedLength: 512,
+            isWrite: true,
+            dataOut: [ByteBuffer(repeating: 0xAB, count: 512)]
+        )
+        #expect(result.completion == .good())
+        #expect(fixture.run(self.read10(lba: 1, blocks: 1)).data == [UInt8](repeating: 0xAB, count: 512))
+    }
+
+    @Test func dataInIsAppendedAfterExistingBytes() throws {
+        let fixture = try SCSITestFixture()
+        var dataIn = ByteBuffer(repeating: 0xEE, count: 48)  // room for a BHS
+        let command = SCSICommand(
+            logicalUnitNumber: 0,
+            cdb: CDB(self.read10(lba: 0, blocks: 1)),
+            expectedDataTransferLength: 512,
+            isRead: true,
+            isWrite: false
+        )
+        let completion = fixture.device.execute(command, dataOut: [], dataIn: &dataIn, nexus: &fixture.nexus)
+        #expect(completion == .good(dataInLength: 512))
+        #expect(dataIn.readableBytes == 560)
+        #expect(dataIn.getBytes(at: 0, length: 48) == [UInt8](repeating: 0xEE, count: 48))
+    }
+}
