@@ -37,7 +37,7 @@ public struct JSONValueFramer: NIOSingleStepByteToMessageDecoder {
             Self.skipWhitespace(in: &buffer)
         }
         let step = try buffer.withUnsafeReadableBytes { bytes throws(JSONFramingError) -> JSONValueScanner.Step in
-            while self.scannedLength < bytes.count {
+            while self.scannedLength < bytes.count, self.scannedLength <= self.maximumValueLength {
                 let step: JSONValueScanner.Step
                 do {
                     step = try self.scanner.scan(bytes[self.scannedLength])
@@ -54,10 +54,10 @@ public struct JSONValueFramer: NIOSingleStepByteToMessageDecoder {
             }
             return .needMore
         }
+        guard self.scannedLength <= self.maximumValueLength else {
+            throw JSONFramingError.valueTooLarge(limit: self.maximumValueLength)
+        }
         guard step != .needMore else {
-            guard self.scannedLength <= self.maximumValueLength else {
-                throw JSONFramingError.valueTooLarge(limit: self.maximumValueLength)
-            }
             return nil
         }
         let value = buffer.readSlice(length: self.scannedLength)

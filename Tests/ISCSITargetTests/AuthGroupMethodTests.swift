@@ -68,7 +68,9 @@ import Testing
             await harness.error("iscsi_auth_group_remove_secret", ["tag": 9, "user": "u"])
                 == .invalidParameters("Could not find auth group (9)")
         )
+        #expect(harness.service.configuration.snapshot.authGroup(tag: 1)?.secrets == [.init(user: "u", secret: "s")])
         try await harness.call("iscsi_auth_group_remove_secret", ["tag": 1, "user": "u"])
+        #expect(harness.service.configuration.snapshot.authGroup(tag: 1)?.secrets == [])
         #expect(try await harness.call("iscsi_get_auth_groups") == [["tag": 1, "secrets": []]])
         try await harness.call("iscsi_delete_auth_group", ["tag": 1])
         #expect(
@@ -76,6 +78,7 @@ import Testing
                 == .invalidParameters("Could not find auth group (1)")
         )
         #expect(try await harness.call("iscsi_get_auth_groups") == [])
+        #expect(harness.service.configuration.snapshot.authGroups.isEmpty)
         await harness.shutdown()
     }
 }

@@ -40,11 +40,8 @@ struct RPCHarness {
         do {
             _ = try await self.table.call(method, params: params)
             return nil
-        } catch let error as RPCError {
-            return error
         } catch {
-            Issue.record("non-RPC error \(error)")
-            return nil
+            return error
         }
     }
 

@@ -53,17 +53,21 @@ public struct ConfigurationSnapshot: Sendable {
     public var initiatorGroups: [InitiatorGroupSnapshot]
     /// Creation order.
     public var targets: [TargetNodeSnapshot]
+    /// CHAP secrets by group, creation order (an addition to the contract's fields, for CHAP logins).
+    public var authGroups: [AuthGroup]
 
     public init(
         options: ISCSIOptions = ISCSIOptions(),
         portalGroups: [PortalGroupSnapshot] = [],
         initiatorGroups: [InitiatorGroupSnapshot] = [],
-        targets: [TargetNodeSnapshot] = []
+        targets: [TargetNodeSnapshot] = [],
+        authGroups: [AuthGroup] = []
     ) {
         self.options = options
         self.portalGroups = portalGroups
         self.initiatorGroups = initiatorGroups
         self.targets = targets
+        self.authGroups = authGroups
     }
 
     public func portalGroup(tag: Int32) -> PortalGroupSnapshot? {
@@ -72,6 +76,10 @@ public struct ConfigurationSnapshot: Sendable {
 
     public func initiatorGroup(tag: Int32) -> InitiatorGroupSnapshot? {
         self.initiatorGroups.first { $0.tag == tag }
+    }
+
+    public func authGroup(tag: Int32) -> AuthGroup? {
+        self.authGroups.first { $0.tag == tag }
     }
 
     /// The target whose full name equals `name`, compared case-insensitively.

@@ -18,17 +18,20 @@ extension TargetConfiguration {
             }
         }
         self.authGroups.append(group)
+        self.publish()
     }
 
     func deleteAuthGroup(tag: Int32) throws(ConfigurationError) {
         guard let index = self.authGroups.firstIndex(where: { $0.tag == tag }) else { throw .notFound }
         self.authGroups.remove(at: index)
+        self.publish()
     }
 
-    /// Adds a secret to a group; nil group when the tag is unknown.
+    /// Adds a secret to a group: `.notFound` for an unknown tag, else `AuthGroup.add`'s errors.
     func addSecret(_ secret: AuthGroup.Secret, toAuthGroup tag: Int32) throws(ConfigurationError) {
         guard let index = self.authGroups.firstIndex(where: { $0.tag == tag }) else { throw .notFound }
         try self.authGroups[index].add(secret)
+        self.publish()
     }
 
     /// Removes a user's secret; `.notFound` for an unknown group, `.invalidArgument` for an unknown user.
@@ -39,10 +42,6 @@ extension TargetConfiguration {
         } catch {
             throw .invalidArgument
         }
-    }
-
-    /// Whether an auth group exists (for tests and the CHAP login path).
-    func authGroup(tag: Int32) -> AuthGroup? {
-        self.authGroups.first { $0.tag == tag }
+        self.publish()
     }
 }

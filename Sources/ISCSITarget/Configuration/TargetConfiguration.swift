@@ -62,7 +62,8 @@ actor TargetConfiguration {
                 options: self.options,
                 portalGroups: self.portalGroups.map(\.snapshot),
                 initiatorGroups: self.initiatorGroups,
-                targets: self.targets.map(\.snapshot)
+                targets: self.targets.map(\.snapshot),
+                authGroups: self.authGroups
             )
         )
     }
@@ -77,9 +78,13 @@ actor TargetConfiguration {
         self.publish()
     }
 
-    /// Framework init: validates the options and publishes the first snapshot.
+    /// Framework init: validates the options, loads the auth file's groups (an unreadable file is
+    /// ignored, as SPDK does) and publishes the first snapshot.
     func initialize() throws(ISCSIOptionsError) {
         try self.options.validate()
+        if let path = self.options.authFile, let groups = try AuthFile.load(path: path) {
+            self.authGroups = groups
+        }
         self.isInitialized = true
         self.publish()
     }
