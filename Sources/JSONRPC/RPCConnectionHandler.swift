@@ -11,7 +11,8 @@ enum RPCConnectionEvent: Sendable {
 /// Turns framed JSON values into ``RPCConnectionEvent``s for the connection's request loop.
 ///
 /// Sits after a `ByteToMessageHandler(JSONValueFramer())`. Parsing uses SPDK's limit of 8192
-/// JSON values per request. After a parse error nothing more is read from the connection.
+/// JSON values per request. After a parse error, or once the client has shut down its sending
+/// side, further input is ignored and the request loop ends after the requests already received.
 final class RPCConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -44,6 +45,14 @@ final class RPCConnectionHandler: ChannelInboundHandler {
             self.finish(with: nil)
             context.close(promise: nil)
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // A client that shut down its sending side still gets the answers to what it sent.
+            self.finish(with: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

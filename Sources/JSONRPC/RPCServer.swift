@@ -75,6 +75,7 @@ public final class RPCServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Self.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let (events, continuation) = AsyncStream.makeStream(of: RPCConnectionEvent.self)
@@ -84,7 +85,7 @@ public final class RPCServer: Sendable {
                     )
                     connections.insert(channel)
                     Task {
-                        await Self.serve(events, on: channel, methods: methods, gate: gate)
+                        await Self.serve(events, on: channel, methods: methods, gate: gate, logger: logger)
                     }
                 }
             }
@@ -134,52 +135,41 @@ public final class RPCServer: Sendable {
         self.logger.debug("RPC server closed", metadata: ["path": "\(self.path)"])
     }
 
-    /// A connection's request loop: executes requests in arrival order and writes each response.
+    /// A connection's request loop: executes requests in arrival order, writes each response, and
+    /// closes the connection when the requests end (client EOF, parse error, server closing).
     private static func serve(
         _ events: AsyncStream<RPCConnectionEvent>,
         on channel: any Channel,
         methods: RPCMethodTable,
-        gate: RPCServerGate
+        gate: RPCServerGate,
+        logger: Logger
     ) async {
+        var lastWrite: EventLoopFuture<Void>?
         for await event in events {
             guard await gate.waitUntilOpen() else { break }
+            let response: JSONValue?
             switch event {
             case .request(let request):
-                if let response = await methods.respond(to: request) {
-                    channel.writeAndFlush(Self.frame(response), promise: nil)
-                }
+                response = await methods.respond(to: request)
             case .parseError:
-                channel.writeAndFlush(Self.frame(RPCResponse.error(.parseError, id: .null))).whenComplete { _ in
-                    channel.close(promise: nil)
-                }
+                logger.debug("RPC parse error, closing connection")
+                response = RPCResponse.error(.parseError, id: .null)
             }
+            if let response {
+                lastWrite = channel.writeAndFlush(Self.frame(response))
+            }
+        }
+        // The client closed its side, the stream broke, or the server is closing: close once the
+        // last response is out.
+        if let lastWrite {
+            lastWrite.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            channel.close(promise: nil)
         }
     }
 
     /// A response as sent: compact JSON and a newline.
     private static func frame(_ response: JSONValue) -> ByteBuffer {
         ByteBuffer(string: response.compactText() + "\n")
-    }
-}
-
-/// The open client connections, so that ``RPCServer/close()`` can close them.
-final class RPCConnectionSet: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    /// Tracks `channel` until it closes.
-    func insert(_ channel: any Channel) {
-        let key = ObjectIdentifier(channel)
-        self.channels.withLock { $0[key] = channel }
-        channel.closeFuture.whenComplete { _ in
-            self.channels.withLock { _ = $0.removeValue(forKey: key) }
-        }
-    }
-
-    /// Stops tracking and returns every open connection.
-    func removeAll() -> [any Channel] {
-        self.channels.withLock { channels in
-            defer { channels = [:] }
-            return Array(channels.values)
-        }
     }
 }

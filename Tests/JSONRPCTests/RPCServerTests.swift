@@ -32,7 +32,13 @@ private final class ResponseCollector: ChannelInboundHandler {
 }
 
 /// Connects to `path`, sends `text`, returns what came back (`lines` responses, or all until close).
-private func exchange(_ text: String, path: String, lines: Int, group: any EventLoopGroup) async throws -> String {
+private func exchange(
+    _ text: String,
+    path: String,
+    lines: Int,
+    group: any EventLoopGroup,
+    thenShutDownOutput: Bool = false
+) async throws -> String {
     let done = group.next().makePromise(of: String.self)
     let channel = try await ClientBootstrap(group: group)
         .channelInitializer { channel in
@@ -43,6 +49,9 @@ private func exchange(_ text: String, path: String, lines: Int, group: any Event
         .connect(unixDomainSocketPath: path)
         .get()
     try await channel.writeAndFlush(ByteBuffer(string: text))
+    if thenShutDownOutput {
+        try await channel.close(mode: .output)
+    }
     let response = try await done.futureResult.get()
     try? await channel.close()
     return response
@@ -99,6 +108,30 @@ private let logger = Logger(label: "JSONRPCTests")
             )
             #expect(response == #"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"# + "\n")
         }
+        await server.close()
+    }
+
+    @Test func answersClientsThatShutDownTheirSendingSide() async throws {
+        let path = temporarySocketPath()
+        let server = try await RPCServer.start(
+            path: path,
+            methods: RPCMethodTable(),
+            group: MultiThreadedEventLoopGroup.singleton,
+            startPaused: false,
+            logger: logger
+        )
+        // Like `socat - UNIX-CONNECT:…` with a request on stdin: send, shut down writing, read until EOF.
+        let response = try await exchange(
+            #"{"method":"spdk_get_version","id":1}"# + "\n" + #"[{"method":"rpc_get_methods","id":2}]"#,
+            path: path,
+            lines: 3,
+            group: MultiThreadedEventLoopGroup.singleton,
+            thenShutDownOutput: true
+        )
+        let lines = response.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix(#"{"jsonrpc":"2.0","id":1,"result":{"version""#) == true)
+        #expect(lines.last?.hasPrefix(#"[{"jsonrpc":"2.0","id":2,"result":["#) == true)
         await server.close()
     }
 
