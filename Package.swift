@@ -35,7 +35,7 @@ let package = Package(
             name: "ISCSITarget",
             dependencies: ["ISCSIWire", "ISCSIProtocol", "SCSI", "BlockDevice", "JSONRPC", nioCore, nioPosix, logging]
         ),
-        .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", argumentParser, logging]),
+        .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]),
         .executableTarget(name: "iscsi-rpc", dependencies: ["JSONRPC", nioCore, nioPosix]),
         .testTarget(
             name: "ISCSIWireTests",
@@ -50,6 +50,10 @@ let package = Package(
                 "JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "iscsi_tgtTests",
+            dependencies: ["iscsi_tgt", "ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]
         ),
         .testTarget(
             name: "ISCSITargetTests",

@@ -1,0 +1,159 @@
+import ISCSITarget
+import JSONRPC
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One run of the target, from claimed cores to exit status (app.md §2–§4, jsonrpc.md §6).
+///
+/// Startup: read `-c`, check and lock the cores, start one pinned event loop per core, install
+/// signal handling, register the methods, open the RPC socket paused; then either run the STARTUP
+/// pass, initialise, run the RUNTIME pass and resume (default), or run the STARTUP pass and resume
+/// at once, leaving initialisation to `framework_start_init` (`--wait-for-rpc`).
+/// Shutdown (first SIGINT/SIGTERM, `spdk_kill_instance`, failed `framework_start_init`): stop the
+/// target service, close the RPC server (socket and lock removed), stop the loops, unlock the cores.
+struct Application {
+    let options: AppOptions
+    let logSettings: LogSettings
+    private let logger = Logger(label: "app")
+
+    init(options: AppOptions, logSettings: LogSettings) {
+        self.options = options
+        self.logSettings = logSettings
+    }
+
+    /// Runs until shutdown; returns the process exit status.
+    func run() async -> Int32 {
+        if options.waitForRPC && options.rpcSocketPath == nil {
+            return fail("Cannot use '--wait-for-rpc' if no RPC server is going to be started.")
+        }
+        let configFile: ConfigFile?
+        do {
+            configFile = try options.configFile.map { path throws(ConfigFileError) in try ConfigFile.read(path: path) }
+        } catch {
+            return fail(error.description)
+        }
+        let selection: CoreSelection
+        switch CoreSelection.resolve(
+            mask: options.coreMask,
+            mainCore: options.mainCore,
+            available: AvailableCores.current()
+        ) {
+        case .success(let resolved): selection = resolved
+        case .failure(let error): return fail(error.description)
+        }
+        let coreLocks = CoreLocks(cores: selection.cores)
+        if !options.disableCoreLocks {
+            do {
+                try coreLocks.claim()
+            } catch {
+                return fail(error.description)
+            }
+        }
+        defer { coreLocks.release() }
+
+        logger.notice("Total cores available: \(selection.cores.count)")
+        let group = MultiThreadedEventLoopGroup(pinnedCPUIDs: selection.loopOrder)
+        let reactors = zip(selection.loopOrder, group.makeIterator()).map { Reactor(core: $0, loop: $1) }
+        for core in selection.cores {
+            logger.notice("Reactor started on core \(core)")
+        }
+        let shutdown = ShutdownTrigger()
+        let signals = SignalObserver(trigger: shutdown)
+        defer { withExtendedLifetime(signals) {} }
+
+        let table = RPCMethodTable(allowedMethods: options.rpcsAllowed)
+        let service = ISCSITargetService(group: group, coreIDs: selection.loopOrder, logger: Logger(label: "iscsi"))
+        let initializer = FrameworkInitializer(service: service, table: table, logger: logger)
+        service.registerMethods(in: table)
+        table.register(LogMethods.make(settings: logSettings))
+        table.register(SubsystemMethods.make(service: service))
+        let framework = FrameworkMethods(
+            table: table,
+            initializer: initializer,
+            statistics: ReactorStatistics(reactors: reactors, mainCore: selection.mainCore),
+            coreLocks: coreLocks,
+            shutdown: shutdown,
+            logger: logger
+        )
+        table.register(framework.make())
+
+        var server: RPCServer?
+        if let path = options.rpcSocketPath {
+            do {
+                server = try await RPCServer.start(
+                    path: path,
+                    methods: table,
+                    group: group,
+                    startPaused: true,
+                    logger: Logger(label: "rpc")
+                )
+            } catch {
+                let status = fail("\(error)")
+                await stop(service: service, server: nil, group: group)
+                return status
+            }
+        }
+
+        if let failure = await start(configFile: configFile, table: table, initializer: initializer, server: server) {
+            let status = fail(failure)
+            await stop(service: service, server: server, group: group)
+            return status
+        }
+        let status = await shutdown.wait()
+        logger.notice("Shutting down (exit status \(status))")
+        await stop(service: service, server: server, group: group)
+        return status
+    }
+
+    /// The STARTUP pass, then initialisation now or on `framework_start_init`; a message on failure.
+    private func start(
+        configFile: ConfigFile?,
+        table: RPCMethodTable,
+        initializer: FrameworkInitializer,
+        server: RPCServer?
+    ) async -> String? {
+        if let configFile {
+            let loader = ConfigLoader(
+                file: configFile,
+                table: table,
+                ignoreErrors: options.ignoreConfigErrors,
+                logger: Logger(label: "app_config")
+            )
+            do {
+                let runtimeEntries = try await loader.runStartupPass()
+                await initializer.setRuntimeConfiguration(loader: loader, entries: runtimeEntries)
+            } catch {
+                return error.description
+            }
+        }
+        if options.waitForRPC {
+            server?.resume()
+            logger.notice("Waiting for framework_start_init RPC")
+            return nil
+        }
+        do {
+            try await initializer.initialize()
+        } catch {
+            return error.description
+        }
+        server?.resume()
+        logger.notice("iSCSI target started")
+        return nil
+    }
+
+    private func stop(service: ISCSITargetService, server: RPCServer?, group: MultiThreadedEventLoopGroup) async {
+        await service.shutdown()
+        await server?.close()
+        do {
+            try await group.shutdownGracefully()
+        } catch {
+            logger.warning("Event loops did not stop cleanly: \(error)")
+        }
+    }
+
+    private func fail(_ message: String) -> Int32 {
+        logger.error("\(message)")
+        return 1
+    }
+}

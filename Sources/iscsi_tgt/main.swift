@@ -1,1 +1,0 @@
-print("iscsi_tgt: not built yet")
