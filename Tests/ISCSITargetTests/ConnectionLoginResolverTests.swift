@@ -38,23 +38,23 @@ import Testing
 
     @Test func refusals() {
         let snapshot = ConnectionTestInitiator.defaultSnapshot()
-        guard case .targetNotFound = self.resolve(snapshot, target: "iqn.x:none") else {
+        guard case .refused(.targetNotFound) = self.resolve(snapshot, target: "iqn.x:none") else {
             Issue.record("expected not found")
             return
         }
-        guard case .accessDenied = self.resolve(snapshot, portalGroupTag: 2) else {
+        guard case .refused(.accessDenied) = self.resolve(snapshot, portalGroupTag: 2) else {
             Issue.record("a portal group the target does not map must be denied")
             return
         }
         var deleted = snapshot
         deleted.targets[0].isBeingDeleted = true
-        guard case .targetRemoved = self.resolve(deleted) else {
+        guard case .refused(.targetRemoved) = self.resolve(deleted) else {
             Issue.record("expected target removed")
             return
         }
         var redirected = snapshot
         redirected.targets[0].redirects[1] = Portal(host: "10.0.0.2", port: "3261")
-        guard case .redirected(address: "10.0.0.2:3261") = self.resolve(redirected) else {
+        guard case .refused(.redirected(address: "10.0.0.2:3261")) = self.resolve(redirected) else {
             Issue.record("expected a redirection")
             return
         }
@@ -63,7 +63,7 @@ import Testing
     @Test func netmaskMustAlsoMatch() {
         var snapshot = ConnectionTestInitiator.defaultSnapshot()
         snapshot.initiatorGroups[0].netmasks = ["192.168.1.0/24"]
-        guard case .accessDenied = self.resolve(snapshot) else {
+        guard case .refused(.accessDenied) = self.resolve(snapshot) else {
             Issue.record("expected access denied for an address outside the netmask")
             return
         }
@@ -78,7 +78,7 @@ import Testing
         )
         snapshot.initiatorGroups.append(InitiatorGroupSnapshot(tag: 2, initiators: ["ANY"], netmasks: ["ANY"]))
         snapshot.targets[0].maps.append(PortalGroupInitiatorGroupMap(pgTag: 1, igTag: 2))
-        guard case .accessDenied = self.resolve(snapshot) else {
+        guard case .refused(.accessDenied) = self.resolve(snapshot) else {
             Issue.record("expected access denied")
             return
         }

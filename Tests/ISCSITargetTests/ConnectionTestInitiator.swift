@@ -32,17 +32,24 @@ final class ConnectionTestInitiator {
     /// One 1 MiB Malloc LUN behind portal group 1, open to every initiator from anywhere.
     static func defaultSnapshot(initiators: [String] = ["ANY"]) -> ConfigurationSnapshot {
         let device = try! MallocBlockDevice(.init(name: "Malloc0", blockCount: 2048, blockSize: 512))
+        let logicalUnit = LogicalUnit(id: 0, blockDevice: device)
         let target = TargetNodeSnapshot(
             name: Self.targetName,
             aliasName: "Data Disk1",
             maps: [PortalGroupInitiatorGroupMap(pgTag: 1, igTag: 1)],
-            logicalUnits: [LogicalUnit(id: 0, blockDevice: device)],
+            logicalUnits: [logicalUnit],
             queueDepth: 64,
             auth: CHAPPolicy(),
             headerDigest: false,
             dataDigest: false,
             redirects: [:],
-            isBeingDeleted: false
+            isBeingDeleted: false,
+            scsiDevice: SCSIDevice(
+                name: Self.targetName,
+                id: 0,
+                ports: [SCSITargetPort(targetName: Self.targetName, portalGroupTag: 1)],
+                logicalUnits: [logicalUnit]
+            )
         )
         return ConfigurationSnapshot(
             portalGroups: [

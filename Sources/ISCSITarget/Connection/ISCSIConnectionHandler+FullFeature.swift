@@ -46,16 +46,17 @@ extension ISCSIConnectionHandler {
         case .nopOut, .scsiCommand, .taskManagementRequest, .textRequest, .logoutRequest:
             guard var session = self.session else { return }
             self.session = nil  // keep the window uniquely referenced while it changes
-            let result = session.window.receive(
+            let verdict = session.window.receive(
                 pdu,
                 commandSequenceNumber: SerialNumber(pdu.header.uint32(at: 24)),
                 isImmediate: pdu.header.isImmediate
             )
             self.session = session
-            if case .deliver(let commands) = result {
-                for command in commands where self.phase == .fullFeature {
-                    self.execute(command, context: context)
-                }
+            guard verdict == .execute else { return }
+            self.execute(pdu, context: context)
+            // Commands held behind a CmdSN gap run once it is filled.
+            while self.phase == .fullFeature, let next = self.session?.window.nextReleasedCommand() {
+                self.execute(next, context: context)
             }
         case .snackRequest, .loginRequest:
             // SNACK needs ErrorRecoveryLevel > 0; a Login Request is not valid in full feature phase.

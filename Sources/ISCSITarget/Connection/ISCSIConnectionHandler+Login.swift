@@ -59,7 +59,7 @@ extension ISCSIConnectionHandler {
     private func resolve(_ request: LoginSessionRequest, context: ChannelHandlerContext) -> LoginResolver.Decision {
         guard request.tsih == 0 else {
             // Adding a connection to an existing session is not supported yet.
-            return LoginResolver.Decision(resolution: .sessionDoesNotExist, target: nil)
+            return LoginResolver.Decision(resolution: .refused(.sessionDoesNotExist), target: nil)
         }
         let resolver = LoginResolver(
             snapshot: self.configuration.snapshot,
@@ -97,7 +97,6 @@ extension ISCSIConnectionHandler {
             self.failLogin(request.makePDU().header, status: .targetError, context: context)
             return
         }
-        let snapshot = self.configuration.snapshot
         let target = self.loginTarget
         let queueDepth = target.map { UInt32(clamping: $0.queueDepth) } ?? 1
         var session = ISCSISession(
@@ -112,13 +111,7 @@ extension ISCSIConnectionHandler {
                 targetName: target.name,
                 portalGroupTag: UInt16(truncatingIfNeeded: self.portalGroupTag)
             )
-            let deviceID = snapshot.targets.firstIndex { $0.name == target.name } ?? 0
-            session.device = SCSIDevice(
-                name: target.name,
-                id: UInt16(truncatingIfNeeded: deviceID),
-                ports: [port],
-                logicalUnits: target.logicalUnits
-            )
+            session.device = target.scsiDevice
             session.nexus = SCSINexus(
                 targetPort: port,
                 initiatorPortName: Self.initiatorPortName(sessionRequest.initiatorName, isid: sessionRequest.isid)

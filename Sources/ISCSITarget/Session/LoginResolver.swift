@@ -32,16 +32,19 @@ struct LoginResolver {
             return Decision(resolution: .accepted(grant), target: nil)
         }
         guard let target = self.snapshot.target(named: targetName) else {
-            return Decision(resolution: .targetNotFound, target: nil)
+            return Decision(resolution: .refused(.targetNotFound), target: nil)
         }
         if target.isBeingDeleted {
-            return Decision(resolution: .targetRemoved, target: nil)
+            return Decision(resolution: .refused(.targetRemoved), target: nil)
         }
         if let redirect = target.redirects[self.portalGroupTag] {
-            return Decision(resolution: .redirected(address: "\(redirect.host):\(redirect.port)"), target: nil)
+            return Decision(
+                resolution: .refused(.redirected(address: "\(redirect.host):\(redirect.port)")),
+                target: nil
+            )
         }
         guard self.allows(initiatorName, on: target) else {
-            return Decision(resolution: .accessDenied, target: nil)
+            return Decision(resolution: .refused(.accessDenied), target: nil)
         }
         let grant = LoginSessionGrant(
             targetAlias: target.aliasName.isEmpty ? nil : target.aliasName,
