@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "ISCSIRPCTests", dependencies: ["iscsi-rpc", "JSONRPC"]),
         .testTarget(
             name: "ISCSIWireTests",
-            dependencies: ["ISCSIWire", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]
+            dependencies: ["ISCSIWire", "CCRC32C", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]
         ),
         .testTarget(name: "ISCSIProtocolTests", dependencies: ["ISCSIProtocol", "ISCSIWire", nioCore]),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(
             name: "ISCSITargetTests",
             dependencies: [
-                "ISCSITarget", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging,
+                "ISCSITarget", "ISCSIWire", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging,
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
