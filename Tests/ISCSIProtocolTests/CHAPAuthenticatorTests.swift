@@ -25,6 +25,8 @@ private struct IssuedChallenge {
             CHAPCredentials(user: "chapo", secret: secret, mutualUser: "mchapo", mutualSecret: mutualSecret)
         case "oneway":
             CHAPCredentials(user: "oneway", secret: secret)
+        case "empty":
+            CHAPCredentials(user: "empty", secret: CHAPSecret(""))
         case "lazy":
             CHAPCredentials(user: "lazy", secret: secret, mutualUser: "mlazy", mutualSecret: secret)
         default:
@@ -253,6 +255,17 @@ private struct IssuedChallenge {
         let issued = try Self.challenge(&authenticator)
         let step = authenticator.authenticate(Self.keys(["CHAP_N": "mallory", "CHAP_R": Self.response(to: issued)]))
         Self.expectFailure(step, authenticator, .unknownUser)
+    }
+
+    @Test func emptyConfiguredSecretFails() throws {
+        var authenticator = Self.authenticator()
+        let issued = try Self.challenge(&authenticator)
+        let response = Self.response(to: issued, secret: CHAPSecret(""))
+        Self.expectFailure(
+            authenticator.authenticate(Self.keys(["CHAP_N": "empty", "CHAP_R": response])),
+            authenticator,
+            .unknownUser
+        )
     }
 
     @Test func wrongSecretFails() throws {

@@ -38,19 +38,23 @@ import Testing
         response.keys.first { $0.key == key }?.value
     }
 
-    /// Starts a Normal session login offering CHAP under `rule`, and returns the first response.
+    private static let normalSession: KeyValuePairs<String, String> = [
+        "InitiatorName": "iqn.1994-05.com.redhat:host", "SessionType": "Normal",
+        "TargetName": "iqn.2016-06.io.spdk:disk1", "AuthMethod": "CHAP,None",
+    ]
+    private static let discoverySession: KeyValuePairs<String, String> = [
+        "InitiatorName": "iqn.1994-05.com.redhat:host", "SessionType": "Discovery", "AuthMethod": "CHAP,None",
+    ]
+
+    /// Starts a login (a Normal session unless `keys` say otherwise) offering CHAP under `rule`, and returns the
+    /// first response.
     private static func start(
         _ machine: inout LoginStateMachine,
         rule: CHAPRule,
-        algorithms: Set<CHAPAlgorithm> = [.md5]
+        algorithms: Set<CHAPAlgorithm> = [.md5],
+        keys: KeyValuePairs<String, String> = normalSession
     ) throws -> LoginResponse {
-        let first = Self.request(
-            transit: true,
-            [
-                "InitiatorName": "iqn.1994-05.com.redhat:host", "SessionType": "Normal",
-                "TargetName": "iqn.2016-06.io.spdk:disk1", "AuthMethod": "CHAP,None",
-            ]
-        )
+        let first = Self.request(transit: true, keys)
         guard case .resolveSession = machine.receive(first) else {
             throw LoginError.unexpectedAction
         }
@@ -149,6 +153,45 @@ import Testing
         #expect(Self.value("CHAP_N", in: authenticated) == "mchapo")
         #expect(Self.value("CHAP_R", in: authenticated) == CHAPBinaryValue.encodeHex(expected))
         #expect(authenticated.transit && machine.currentStage == .operationalNegotiation)
+    }
+
+    /// SPDK's chap_discovery scenario: `iscsi_set_discovery_auth -r -m -g 1`, an initiator with mutual secrets.
+    @Test func mutualCHAPOnADiscoverySession() throws {
+        var machine = LoginStateMachine(settings: TargetLoginSettings())
+        let rule = try CHAPRule(disable: false, require: true, mutual: true, group: 1)
+        let first = try Self.start(&machine, rule: rule, keys: Self.discoverySession)
+        #expect(Self.value("AuthMethod", in: first) == "CHAP")
+        let (algorithm, identifier, challenge) = try Self.challenge(&machine)
+        let initiatorChallenge = Array(repeating: UInt8(0x42), count: 16)
+        let response = algorithm.response(identifier: identifier, secret: Self.secret, challenge: challenge)
+        let answer = machine.receive(
+            Self.request(
+                transit: true,
+                [
+                    "CHAP_N": "chapo", "CHAP_R": CHAPBinaryValue.encodeHex(response), "CHAP_I": "1",
+                    "CHAP_C": CHAPBinaryValue.encodeHex(initiatorChallenge),
+                ]
+            )
+        )
+        guard case .sendResponse(let authenticated) = answer else {
+            Issue.record("expected a response, got \(answer)")
+            return
+        }
+        let expected = algorithm.response(identifier: 1, secret: Self.mutualSecret, challenge: initiatorChallenge)
+        #expect(Self.value("CHAP_R", in: authenticated) == CHAPBinaryValue.encodeHex(expected))
+
+        let operational = machine.receive(
+            Self.request(
+                csg: Self.operational,
+                nsg: Self.fullFeature,
+                transit: true,
+                ["MaxRecvDataSegmentLength": "8192"]
+            )
+        )
+        guard case .enterFullFeature = operational else {
+            Issue.record("expected full feature phase, got \(operational)")
+            return
+        }
     }
 
     @Test func wrongSecretFailsTheLoginWithAuthenticationFailure() throws {

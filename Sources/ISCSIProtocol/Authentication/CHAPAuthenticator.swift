@@ -162,7 +162,7 @@ public struct CHAPAuthenticator: LoginAuthenticator {
         guard response.count == issued.algorithm.digestLength else {
             return .failure(.wrongResponseLength)
         }
-        guard let credentials = self.credentials(user) else {
+        guard let credentials = self.credentials(user), credentials.secret.count > 0 else {
             return .failure(.unknownUser)
         }
         let expected = issued.algorithm.response(

@@ -9,7 +9,7 @@ public enum CHAPFailure: Hashable, Sendable {
     case unexpectedKey(String)
     /// A value is not a valid number, or not valid hexadecimal or base64.
     case malformedValue(key: String)
-    /// No secret is configured for the `CHAP_N` the initiator sent.
+    /// No secret, or an empty one, is configured for the `CHAP_N` the initiator sent.
     case unknownUser
     /// `CHAP_R` is not as long as the negotiated algorithm's digest.
     case wrongResponseLength
