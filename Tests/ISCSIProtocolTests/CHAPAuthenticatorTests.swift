@@ -425,7 +425,7 @@ private struct IssuedChallenge {
         Self.expectFailure(step, authenticator, .challengeTooShort)
     }
 
-    @Test(arguments: ["256", "-1", "abc", "0x", "0x100", ""])
+    @Test(arguments: ["256", "-1", "+1", "abc", "0x", "0x+1", "0x100", "１", ""])
     func malformedMutualIdentifierFails(_ identifier: String) throws {
         var authenticator = Self.authenticator()
         let issued = try Self.challenge(&authenticator)

@@ -227,14 +227,13 @@ public struct CHAPAuthenticator: LoginAuthenticator {
 
     /// A decimal or `0x` hexadecimal number (RFC 7143 §6.1), as `CHAP_A` and `CHAP_I` carry.
     private static func number(_ text: Substring) -> UInt64? {
-        if text.hasPrefix("0x") || text.hasPrefix("0X") {
-            let digits = text.dropFirst(2)
-            return digits.isEmpty || digits.count > 16 ? nil : UInt64(digits, radix: 16)
-        }
-        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+        let hexadecimal = text.hasPrefix("0x") || text.hasPrefix("0X")
+        let digits = hexadecimal ? text.dropFirst(2) : text
+        let isDigit: (Character) -> Bool = hexadecimal ? \.isHexDigit : \.isWholeNumber
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && isDigit($0) }) else {
             return nil
         }
-        return UInt64(text)
+        return UInt64(digits, radix: hexadecimal ? 16 : 10)
     }
 
     /// Compares two digests in time that depends only on their length.
