@@ -138,6 +138,7 @@ extension ISCSIConnectionHandler {
         )
         self.encoder = ISCSIPDUEncoder(headerDigest: parameters.headerDigest, dataDigest: parameters.dataDigest)
         self.phase = .fullFeature
+        self.startKeepalive(context: context)
         self.connection.update {
             $0.loginPhase = "full_feature_phase"
             $0.tsih = session.identifyingHandle

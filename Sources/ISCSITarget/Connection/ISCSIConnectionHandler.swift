@@ -41,9 +41,14 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var lastTargetTransferTag: UInt32 = 0
     var logoutDeadline: Scheduled<Void>?
     var loginDeadline: Scheduled<Void>?
+    var keepalive: Keepalive?
+    var keepaliveTask: RepeatedTask?
+    var outstandingPing: OutstandingPing?
+    /// When the last bytes arrived, for the keepalive.
+    var lastActivity = NIODeadline.uptimeNanoseconds(0)
     /// The `TargetAddress` a Normal login declares in its next response (iscsi-options.md §2).
     var pendingTargetAddress: String?
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var needsFlush = false
 
     init(
@@ -80,6 +85,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.context = nil
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
+        self.keepaliveTask?.cancel()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -102,11 +108,13 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.registry.remove(self.connection)
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
+        self.keepaliveTask?.cancel()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.reader.receive(self.unwrapInboundIn(data))
+        self.lastActivity = context.eventLoop.now
         while self.phase != .closing {
             do {
                 guard let pdu = try self.reader.nextPDU() else { break }
