@@ -234,6 +234,20 @@ import Testing
         #expect(!initiator.channel.isActive)
     }
 
+    @Test func targetRequestedLogoutSendsAnAsyncMessageThenDrops() throws {
+        let initiator = try ConnectionTestInitiator()
+        _ = try initiator.login(keys: self.normal)
+        let handle = try #require(initiator.registry.connections.first)
+        handle.requestLogout()
+        initiator.channel.embeddedEventLoop.run()
+        let message = try AsyncMessagePDU(try #require(try initiator.receiveAll().first))
+        #expect(AsyncMessagePDU.Event(rawValue: message.asyncEvent) == .logoutRequested)
+        #expect(message.parameter3 == 30)
+        #expect(message.statSN == initiator.expStatSN)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(!initiator.channel.isActive)
+    }
+
     @Test func nonLoginPDUBeforeLoginClosesTheConnection() throws {
         let initiator = try ConnectionTestInitiator()
         try initiator.send(NOPOutPDU(initiatorTaskTag: 1, cmdSN: 1, expStatSN: 0).makePDU())
