@@ -248,6 +248,17 @@ import Testing
         #expect(!initiator.channel.isActive)
     }
 
+    @Test func aNewLoginWithTheSameISIDReinstatesTheSession() throws {
+        let first = try ConnectionTestInitiator()
+        _ = try first.login(keys: self.normal)
+        let second = try ConnectionTestInitiator(sharing: first)
+        #expect(try second.login(keys: self.normal).status == .success)
+        first.channel.embeddedEventLoop.run()
+        #expect(!first.channel.isActive)
+        #expect(second.channel.isActive)
+        #expect(second.registry.connections.count == 1)
+    }
+
     @Test func nonLoginPDUBeforeLoginClosesTheConnection() throws {
         let initiator = try ConnectionTestInitiator()
         try initiator.send(NOPOutPDU(initiatorTaskTag: 1, cmdSN: 1, expStatSN: 0).makePDU())

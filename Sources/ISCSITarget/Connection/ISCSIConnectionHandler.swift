@@ -26,6 +26,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     let connection: ISCSIConnection
     let configuration: ConfigurationStore
     let registry: ConnectionRegistry
+    let sessions: SessionTable
+    /// This connection's entry in `sessions`, once a Normal session is in full feature phase.
+    var sessionKey: SessionTable.Key?
     let portalGroupTag: Int32
 
     var phase = Phase.login
@@ -55,11 +58,13 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         connection: ISCSIConnection,
         configuration: ConfigurationStore,
         registry: ConnectionRegistry,
+        sessions: SessionTable,
         portalGroupTag: Int32
     ) {
         self.connection = connection
         self.configuration = configuration
         self.registry = registry
+        self.sessions = sessions
         self.portalGroupTag = portalGroupTag
         self.login = LoginStateMachine(settings: Self.loginSettings(configuration.snapshot.options))
     }
@@ -106,6 +111,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.session = nil
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)
+        if let key = self.sessionKey {
+            self.sessions.remove(self.connection, for: key)
+        }
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
         self.keepaliveTask?.cancel()
