@@ -24,11 +24,11 @@ enum Usage {
              --json-ignore-init-errors   log failing configuration entries and go on
 
         Memory options:
-         -s, --mem-size <size>           memory budget for block devices, MiB or with unit (1G)
+         -s, --mem-size <size>           MiB or with unit (1G); checked, not yet a cap on block-device memory
          -i, --shm-id <id>               shared memory id (negative: none)
-             --no-huge, -R, -g, -n <num>, --huge-dir <path>, --iova-mode <pa|va>, --base-virtaddr <addr>,
-             --msg-mempool-size <num>, --enforce-numa
-                                         accepted for compatibility, no effect
+             --no-huge, -R, --huge-unlink, -g, --single-file-segments, -n, --mem-channels <num>,
+             --huge-dir <path>, --iova-mode <pa|va>, --base-virtaddr <addr>, --msg-mempool-size <num>,
+             --enforce-numa              accepted for compatibility, no effect
 
         PCI options (accepted, no effect):
          -A, --pci-allowed <bdf>, -B, --pci-blocked <bdf> (not both), -u, --no-pci, --vfio-vf-token <uuid>
