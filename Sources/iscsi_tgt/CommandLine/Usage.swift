@@ -35,7 +35,7 @@ enum Usage {
 
         Log options:
          -L, --logflag <flag>            enable debug output of a component (repeatable); flags:
-                                         all, \(logFlags.joined(separator: ", "))
+                                         \(wrapped(["all"] + logFlags, indent: 33))
              --silence-noticelog         print warnings and errors only
 
         Trace options (accepted, tracing not implemented):
@@ -49,5 +49,19 @@ enum Usage {
          -v, --version                   print the version
 
         """
+    }
+
+    /// A comma-separated list broken into lines of at most 100 columns, continuation lines indented.
+    private static func wrapped(_ words: [String], indent: Int) -> String {
+        var lines: [String] = [""]
+        for word in words {
+            let item = word == words.last ? word : word + ","
+            if let last = lines.last, !last.isEmpty, indent + last.count + 1 + item.count > 100 {
+                lines.append(item)
+            } else {
+                lines[lines.count - 1] += (lines[lines.count - 1].isEmpty ? "" : " ") + item
+            }
+        }
+        return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
     }
 }
