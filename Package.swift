@@ -4,7 +4,6 @@ import PackageDescription
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
-let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "swift-iscsi-target",
@@ -15,7 +14,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // CRC32C for header and data digests: SSE4.2 with a portable fallback.
@@ -37,12 +35,31 @@ let package = Package(
         ),
         .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]),
         .executableTarget(name: "iscsi-rpc", dependencies: ["JSONRPC", nioCore, nioPosix]),
-        .testTarget(name: "ISCSIWireTests", dependencies: ["ISCSIWire", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]),
+        .testTarget(name: "ISCSIRPCTests", dependencies: ["iscsi-rpc", "JSONRPC"]),
+        .testTarget(
+            name: "ISCSIWireTests",
+            dependencies: ["ISCSIWire", "CCRC32C", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]
+        ),
         .testTarget(name: "ISCSIProtocolTests", dependencies: ["ISCSIProtocol", "ISCSIWire", nioCore]),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
         .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")]),
-        .testTarget(name: "iscsi_tgtTests", dependencies: ["iscsi_tgt", "ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]),
-        .testTarget(name: "ISCSITargetTests", dependencies: ["ISCSITarget", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
+        .testTarget(
+            name: "JSONRPCTests",
+            dependencies: [
+                "JSONRPC", nioCore, .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "iscsi_tgtTests",
+            dependencies: ["iscsi_tgt", "ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]
+        ),
+        .testTarget(
+            name: "ISCSITargetTests",
+            dependencies: [
+                "ISCSITarget", "ISCSIWire", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -47,7 +47,7 @@ extension JSONValue {
         return try parser.parseDocument()
     }
 
-    /// Parses exactly one JSON value from text; see ``parse(_:maxValues:allowComments:)-(Collection<UInt8>,_,_)``.
+    /// Parses exactly one JSON value from text; see the byte-collection overload.
     public static func parse(
         _ text: String,
         maxValues: Int = .max,

@@ -14,7 +14,7 @@ public enum JSONFramingError: Error, Sendable, Hashable {
 /// Whitespace between values is skipped. The scan resumes where it stopped when more bytes
 /// arrive, so a value trickling in byte by byte costs O(n). A top-level number is complete only
 /// once the byte after it has arrived. The slices are checked for structure only; parse them with
-/// ``JSONValue/parse(_:maxValues:allowComments:)-(Collection<UInt8>,_,_)``.
+/// `JSONValue.parse(_:maxValues:allowComments:)`.
 public struct JSONValueFramer: NIOSingleStepByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 
@@ -44,13 +44,15 @@ public struct JSONValueFramer: NIOSingleStepByteToMessageDecoder {
                 } catch {
                     throw JSONFramingError.invalidJSON
                 }
-                if step == .endsWithThisByte {
+                switch step {
+                case .needMore:
                     self.scannedLength += 1
-                }
-                if step != .needMore {
+                case .endsWithThisByte:
+                    self.scannedLength += 1
+                    return step
+                case .endedBeforeThisByte:
                     return step
                 }
-                self.scannedLength += 1
             }
             return .needMore
         }

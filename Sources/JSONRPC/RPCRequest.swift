@@ -34,7 +34,8 @@ struct RPCRequest: Sendable, Hashable {
         switch object["id"] {
         case .none, .null?:
             id = nil
-        case .some(let value) where value.stringValue != nil || value.isNumber:
+        case .some(let value) where value.stringValue != nil || value.doubleValue?.isFinite == true:
+            // A number beyond Double's range (1e400) cannot be echoed as JSON, so it is refused as an id.
             id = value
         case .some:
             id = nil

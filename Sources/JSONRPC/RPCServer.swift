@@ -14,7 +14,9 @@ import Synchronization
 /// The JSON-RPC server on a Unix-domain socket, SPDK-compatible (`jsonrpc.md` §1–§4).
 ///
 /// Each connection's requests are executed one after another, in arrival order, and each
-/// response is written as compact JSON followed by `\n`. Different connections run concurrently.
+/// response is written as compact JSON followed by `\n`. Different connections run concurrently,
+/// so method handlers must be safe to call concurrently. At most 64 clients are connected at a
+/// time; more wait in the listen backlog.
 public final class RPCServer: Sendable {
     /// SPDK's `listen()` backlog.
     static let backlog: Int32 = 512
@@ -75,6 +77,12 @@ public final class RPCServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Self.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.maxMessagesPerRead, value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RPCAcceptLimiter())
+                }
+            }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -6,7 +6,7 @@ import Testing
 
 /// Counts the reads that reach the socket.
 private final class ReadCounter: ChannelOutboundHandler {
-    typealias OutboundIn = ByteBuffer
+    typealias OutboundIn = Never
     var reads = 0
 
     func read(context: ChannelHandlerContext) {
@@ -75,5 +75,25 @@ private final class ReadCounter: ChannelOutboundHandler {
             count += 1
         }
         #expect(count == 1)
+    }
+}
+
+@Suite struct RPCAcceptLimiterTests {
+    @Test func stopsAcceptingAtTheLimitUntilAConnectionCloses() throws {
+        let counter = ReadCounter()
+        let server = EmbeddedChannel()
+        try server.pipeline.syncOperations.addHandlers(counter, RPCAcceptLimiter(maximumConnections: 2))
+        let first = EmbeddedChannel(loop: server.embeddedEventLoop)
+        let second = EmbeddedChannel(loop: server.embeddedEventLoop)
+        try server.writeInbound(first as any Channel)
+        server.read()
+        #expect(counter.reads == 1)
+        try server.writeInbound(second as any Channel)
+        server.read()
+        #expect(counter.reads == 1)
+        try first.close().wait()
+        server.embeddedEventLoop.run()
+        #expect(counter.reads == 2)
+        _ = try server.readInbound(as: (any Channel).self)
     }
 }

@@ -82,6 +82,7 @@ private struct CocoaLikeError: Error, CustomStringConvertible {
             (#"{"method":"echo","id":{"a":1}}"#, "null"),
             (#"{"method":"echo","id":[1]}"#, "null"),
             (#"{"method":"echo","id":true}"#, "null"),
+            (#"{"method":"echo","id":1e400}"#, "null"),
             ("42", "null"),
             (#""str""#, "null"),
             ("null", "null"),

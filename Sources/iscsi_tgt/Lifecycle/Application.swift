@@ -51,6 +51,9 @@ struct Application {
 
         let table = RPCMethodTable(allowedMethods: options.rpcsAllowed)
         let service = ISCSITargetService(group: group, coreIDs: selection.loopOrder, logger: Logger(label: "iscsi"))
+        service.setConnectionAcceptor(
+            ISCSIDataPlane(configuration: service.configuration, connections: service.connections)
+        )
         let initializer = FrameworkInitializer(service: service, table: table, logger: logger)
         let server = RPCServerSlot()
         service.registerMethods(in: table)

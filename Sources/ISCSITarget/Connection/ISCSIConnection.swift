@@ -1,0 +1,52 @@
+import NIOCore
+import Synchronization
+
+/// The control plane's handle on one live connection (`ISCSIConnectionHandle`): its reported state,
+/// target-requested logout and shutdown. Thread-safe; the work runs on the connection's event loop.
+final class ISCSIConnection: ISCSIConnectionHandle {
+    private static let lastIdentifier = Atomic<Int>(0)
+
+    let id: Int
+    private let channel: any Channel
+    private let state: Mutex<ISCSIConnectionInfo>
+
+    init(channel: any Channel, portalGroupTag: Int32) {
+        self.id = Self.lastIdentifier.wrappingAdd(1, ordering: .relaxed).newValue
+        self.channel = channel
+        self.state = Mutex(
+            ISCSIConnectionInfo(
+                id: self.id,
+                cid: 0,
+                tsih: 0,
+                state: "running",
+                loginPhase: "security_negotiation_phase",
+                initiatorAddress: channel.remoteAddress?.ipAddress ?? "",
+                targetAddress: channel.localAddress?.ipAddress ?? "",
+                targetNodeName: "",
+                threadName: "iscsi_poll_group_0",
+                portalGroupTag: portalGroupTag
+            )
+        )
+    }
+
+    var info: ISCSIConnectionInfo {
+        self.state.withLock { $0 }
+    }
+
+    /// Changes the reported state.
+    func update(_ body: (inout ISCSIConnectionInfo) -> Void) {
+        self.state.withLock { body(&$0) }
+    }
+
+    func requestLogout() {
+        let channel = self.channel
+        channel.eventLoop.execute {
+            try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self).requestLogout()
+        }
+    }
+
+    func shutdown() async {
+        self.channel.close(promise: nil)
+        try? await self.channel.closeFuture.get()
+    }
+}

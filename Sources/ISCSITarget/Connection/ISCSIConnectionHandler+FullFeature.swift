@@ -1,0 +1,243 @@
+import ISCSIProtocol
+import ISCSIWire
+import NIOCore
+
+extension ISCSIConnectionHandler {
+    // MARK: - Sequence numbers
+
+    /// Takes the next StatSN (for a status-bearing PDU).
+    func takeStatSN() -> UInt32 {
+        guard var sequence = self.statusSequence else { return 0 }
+        let value = sequence.assign().rawValue
+        self.statusSequence = sequence
+        return value
+    }
+
+    /// The StatSN the next status-bearing PDU will carry, without taking it.
+    var nextStatSN: UInt32 { self.statusSequence?.next.rawValue ?? 0 }
+
+    /// ExpCmdSN and MaxCmdSN as the session's window stands.
+    func sequenceNumbers() -> (expCmdSN: UInt32, maxCmdSN: UInt32) {
+        guard let window = self.session?.window else { return (0, 0) }
+        return (window.expectedCommandSequenceNumber.rawValue, window.maximumCommandSequenceNumber.rawValue)
+    }
+
+    /// Opens the window by one when a non-immediate command completes.
+    func commandCompleted(isImmediate: Bool) {
+        if !isImmediate {
+            self.session?.window.commandCompleted()
+        }
+    }
+
+    // MARK: - Dispatch
+
+    func receiveFullFeature(_ pdu: ISCSIPDU, context: ChannelHandlerContext) {
+        switch pdu.opcode {
+        case .scsiDataOut:
+            // Data-Out carries no CmdSN: it belongs to a command already in the window.
+            guard let dataOut = try? SCSIDataOutPDU(pdu) else {
+                self.reject(pdu.header, reason: .invalidPDUField, context: context)
+                return
+            }
+            self.receiveDataOut(dataOut, header: pdu.header, context: context)
+        case .nopOut where pdu.header.initiatorTaskTag == 0xffff_ffff:
+            // The answer to a target ping: nothing to send back.
+            break
+        case .nopOut, .scsiCommand, .taskManagementRequest, .textRequest, .logoutRequest:
+            guard var session = self.session else { return }
+            self.session = nil  // keep the window uniquely referenced while it changes
+            let verdict = session.window.receive(
+                pdu,
+                commandSequenceNumber: SerialNumber(pdu.header.uint32(at: 24)),
+                isImmediate: pdu.header.isImmediate
+            )
+            self.session = session
+            guard verdict == .execute else { return }
+            self.execute(pdu, context: context)
+            // Commands held behind a CmdSN gap run once it is filled.
+            while self.phase == .fullFeature, let next = self.session?.window.nextReleasedCommand() {
+                self.execute(next, context: context)
+            }
+        case .snackRequest, .loginRequest:
+            // SNACK needs ErrorRecoveryLevel > 0; a Login Request is not valid in full feature phase.
+            self.reject(pdu.header, reason: .protocolError, context: context)
+        default:
+            self.reject(pdu.header, reason: .commandNotSupported, context: context)
+        }
+    }
+
+    private func execute(_ pdu: ISCSIPDU, context: ChannelHandlerContext) {
+        let message: ISCSIInitiatorMessage
+        do {
+            message = try ISCSIInitiatorMessage(pdu)
+        } catch {
+            self.commandCompleted(isImmediate: pdu.header.isImmediate)
+            self.reject(pdu.header, reason: .invalidPDUField, context: context)
+            return
+        }
+        switch message {
+        case .nopOut(let nop):
+            self.commandCompleted(isImmediate: nop.isImmediate)
+            self.answer(nop, context: context)
+        case .scsiCommand(let command):
+            self.executeSCSICommand(command, header: pdu.header, context: context)
+        case .textRequest(let text):
+            self.commandCompleted(isImmediate: text.isImmediate)
+            self.answer(text, header: pdu.header, context: context)
+        case .logoutRequest(let logout):
+            self.commandCompleted(isImmediate: logout.isImmediate)
+            self.answer(logout, context: context)
+        case .taskManagementRequest(let request):
+            self.commandCompleted(isImmediate: request.isImmediate)
+            self.answer(request, context: context)
+        case .scsiDataOut, .loginRequest, .snackRequest:
+            self.reject(pdu.header, reason: .protocolError, context: context)
+        }
+    }
+
+    // MARK: - Non-SCSI requests
+
+    private func answer(_ nop: NOPOutPDU, context: ChannelHandlerContext) {
+        let numbers = self.sequenceNumbers()
+        let response = NOPInPDU(
+            logicalUnitNumber: nop.logicalUnitNumber,
+            initiatorTaskTag: nop.initiatorTaskTag,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            data: nop.data
+        )
+        self.send(response.makePDU(), context: context)
+    }
+
+    private func answer(_ request: TextRequestPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext) {
+        guard var session = self.session else { return }
+        if request.targetTransferTag != 0xffff_ffff {
+            // The initiator asks for the next piece of a long response.
+            guard let pending = session.pendingText, pending.initiatorTaskTag == request.initiatorTaskTag,
+                pending.targetTransferTag == request.targetTransferTag
+            else {
+                self.reject(header, reason: .invalidPDUField, context: context)
+                return
+            }
+            self.sendTextSegment(
+                initiatorTaskTag: request.initiatorTaskTag,
+                sequencer: pending.sequencer,
+                context: context
+            )
+            return
+        }
+        let keys: TextKeyValues
+        do {
+            keys = try TextKeyValues(parsing: request.data)
+        } catch {
+            self.reject(header, reason: .protocolError, context: context)
+            return
+        }
+        var answer = TextKeyValues()
+        if let value = keys["SendTargets"] {
+            let responder = SendTargetsResponder(
+                snapshot: self.configuration.snapshot,
+                initiatorName: session.initiatorName,
+                localHost: context.channel.localAddress?.bracketedIPAddress ?? ""
+            )
+            answer = responder.respond(to: value.isEmpty ? "All" : value)
+        }
+        session.pendingText = nil
+        self.session = session
+        let sequencer = TextSegmentSequencer(text: answer.encoded(), maxSegmentLength: session.maxSendSegmentLength)
+        self.sendTextSegment(initiatorTaskTag: request.initiatorTaskTag, sequencer: sequencer, context: context)
+    }
+
+    private func sendTextSegment(
+        initiatorTaskTag: UInt32,
+        sequencer: TextSegmentSequencer,
+        context: ChannelHandlerContext
+    ) {
+        var sequencer = sequencer
+        let (data, isContinued) = sequencer.nextSegment()
+        let targetTransferTag = isContinued ? self.nextTargetTransferTag() : 0xffff_ffff
+        self.session?.pendingText = isContinued ? (initiatorTaskTag, targetTransferTag, sequencer) : nil
+        let numbers = self.sequenceNumbers()
+        let response = TextResponsePDU(
+            isFinal: !isContinued,
+            isContinue: isContinued,
+            initiatorTaskTag: initiatorTaskTag,
+            targetTransferTag: targetTransferTag,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            data: data
+        )
+        self.send(response.makePDU(), context: context)
+    }
+
+    private func answer(_ logout: LogoutRequestPDU, context: ChannelHandlerContext) {
+        guard let session = self.session else { return }
+        self.logoutDeadline?.cancel()
+        let reason = LogoutRequestPDU.Reason(rawValue: logout.reasonCode)
+        let numbers = self.sequenceNumbers()
+        let response = LogoutResponsePDU(
+            response: reason == .removeConnectionForRecovery ? .recoveryNotSupported : .closedSuccessfully,
+            initiatorTaskTag: logout.initiatorTaskTag,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            time2Wait: UInt16(clamping: session.parameters.defaultTime2Wait),
+            time2Retain: UInt16(clamping: session.parameters.defaultTime2Retain)
+        )
+        self.send(response.makePDU(), context: context)
+        self.close(context: context)
+    }
+
+    private func answer(_ request: TaskManagementRequestPDU, context: ChannelHandlerContext) {
+        let response: TaskManagementResponsePDU.Response
+        switch TaskManagementRequestPDU.Function(rawValue: request.function) {
+        case .abortTask:
+            self.abortWrite(initiatorTaskTag: request.referencedTaskTag)
+            response = .functionComplete
+        case .abortTaskSet, .clearTaskSet, .logicalUnitReset:
+            for (tag, write) in self.session?.pendingWrites ?? [:]
+            where write.command.logicalUnitNumber == request.logicalUnitNumber {
+                self.abortWrite(initiatorTaskTag: tag)
+            }
+            response = .functionComplete
+        case .targetWarmReset:
+            for tag in self.session?.pendingWrites.keys.map({ $0 }) ?? [] {
+                self.abortWrite(initiatorTaskTag: tag)
+            }
+            response = .functionComplete
+        case .clearACA, .targetColdReset, .taskReassign, nil:
+            response = .functionNotSupported
+        }
+        let numbers = self.sequenceNumbers()
+        let pdu = TaskManagementResponsePDU(
+            response: response,
+            initiatorTaskTag: request.initiatorTaskTag,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN
+        )
+        self.send(pdu.makePDU(), context: context)
+    }
+
+    /// Forgets a write waiting for data, releasing its window slot.
+    private func abortWrite(initiatorTaskTag: UInt32) {
+        guard let write = self.session?.pendingWrites.removeValue(forKey: initiatorTaskTag) else { return }
+        self.commandCompleted(isImmediate: write.command.isImmediate)
+    }
+
+    /// Sends a Reject carrying the offending header (RFC 7143 §11.17).
+    func reject(_ header: ISCSIBasicHeaderSegment, reason: RejectPDU.Reason, context: ChannelHandlerContext) {
+        let numbers = self.sequenceNumbers()
+        let reject = RejectPDU(
+            reason: reason,
+            rejecting: header,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            allocator: context.channel.allocator
+        )
+        self.send(reject.makePDU(), context: context)
+    }
+}

@@ -1,0 +1,161 @@
+import ISCSIWire
+import NIOCore
+import SCSI
+
+extension ISCSIConnectionHandler {
+    /// Runs a SCSI Command: at once when it moves no data-out or all of it came as immediate data,
+    /// else after soliciting the rest with R2Ts.
+    func executeSCSICommand(_ command: SCSICommandPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext)
+    {
+        guard var session = self.session, let device = session.device, var nexus = session.nexus else {
+            // A discovery session carries no SCSI commands.
+            self.commandCompleted(isImmediate: command.isImmediate)
+            self.reject(header, reason: .protocolError, context: context)
+            return
+        }
+        let cdb = command.cdb
+        let scsiCommand = SCSICommand(
+            logicalUnitNumber: command.logicalUnitNumber,
+            cdb: CDB((0..<CDB.capacity).lazy.map { cdb[$0] }),
+            expectedDataTransferLength: command.expectedDataTransferLength,
+            isRead: command.isRead,
+            isWrite: command.isWrite
+        )
+        let preparation = device.prepare(scsiCommand, nexus: &nexus)
+        session.nexus = nexus
+        self.session = session
+        switch preparation {
+        case .completed(let completion):
+            self.commandCompleted(isImmediate: command.isImmediate)
+            self.sendCompletion(completion, dataIn: ByteBuffer(), of: command, dataOutLength: 0, context: context)
+        case .ready(let prepared):
+            var write = PendingWrite(
+                command: command,
+                prepared: prepared,
+                maxBurstLength: Int(session.parameters.maxBurstLength)
+            )
+            if write.isComplete {
+                self.run(write, context: context)
+                return
+            }
+            let burst = write.nextBurst(targetTransferTag: self.nextTargetTransferTag())
+            self.session?.pendingWrites[command.initiatorTaskTag] = write
+            self.solicit(burst, for: command, context: context)
+        }
+    }
+
+    /// Takes a Data-Out PDU for a write waiting for data.
+    func receiveDataOut(_ dataOut: SCSIDataOutPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext) {
+        guard var write = self.session?.pendingWrites.removeValue(forKey: dataOut.initiatorTaskTag) else {
+            self.reject(header, reason: .invalidPDUField, context: context)
+            return
+        }
+        switch write.receive(dataOut, nextTargetTransferTag: self.nextTargetTransferTag) {
+        case .accepted:
+            self.session?.pendingWrites[dataOut.initiatorTaskTag] = write
+        case .solicit(let burst):
+            self.session?.pendingWrites[dataOut.initiatorTaskTag] = write
+            self.solicit(burst, for: write.command, context: context)
+        case .complete:
+            self.run(write, context: context)
+        case .invalid:
+            // Out-of-sequence data cannot be recovered at ErrorRecoveryLevel 0.
+            self.commandCompleted(isImmediate: write.command.isImmediate)
+            self.reject(header, reason: .protocolError, context: context)
+            self.close(context: context)
+        }
+    }
+
+    private func solicit(_ burst: PendingWrite.Burst, for command: SCSICommandPDU, context: ChannelHandlerContext) {
+        let numbers = self.sequenceNumbers()
+        let r2t = ReadyToTransferPDU(
+            logicalUnitNumber: command.logicalUnitNumber,
+            initiatorTaskTag: command.initiatorTaskTag,
+            targetTransferTag: burst.targetTransferTag,
+            statSN: self.nextStatSN,
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            r2tSN: burst.r2tSN,
+            bufferOffset: UInt32(truncatingIfNeeded: burst.offset),
+            desiredDataTransferLength: UInt32(truncatingIfNeeded: burst.length)
+        )
+        self.send(r2t.makePDU(), context: context)
+    }
+
+    /// Executes a command whose data-out has all arrived, and answers it.
+    private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
+        guard var session = self.session, let device = session.device, var nexus = session.nexus else { return }
+        var dataIn = context.channel.allocator.buffer(capacity: write.prepared.dataInLimit)
+        let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
+        session.nexus = nexus
+        self.session = session
+        self.commandCompleted(isImmediate: write.command.isImmediate)
+        self.sendCompletion(
+            completion,
+            dataIn: dataIn,
+            of: write.command,
+            dataOutLength: write.prepared.dataOutLength,
+            context: context
+        )
+    }
+
+    /// Sends the read data as Data-In PDUs and the status, in the last Data-In when the command ended
+    /// GOOD without sense, else in a SCSI Response.
+    private func sendCompletion(
+        _ completion: SCSICompletion,
+        dataIn: ByteBuffer,
+        of command: SCSICommandPDU,
+        dataOutLength: Int,
+        context: ChannelHandlerContext
+    ) {
+        let expected = command.expectedDataTransferLength
+        var expDataSN: UInt32 = 0
+        if dataIn.readableBytes > 0, let session = self.session {
+            let residual = SCSIResidual(expected: expected, actual: dataIn.readableBytes)
+            let carriesStatus = completion.status == .good && completion.sense == nil
+            var sequence = DataInSequence(
+                initiatorTaskTag: command.initiatorTaskTag,
+                logicalUnitNumber: command.logicalUnitNumber,
+                data: dataIn,
+                maxSegmentLength: session.maxSendSegmentLength,
+                finalStatus: carriesStatus ? .init(status: completion.status.rawValue, residual: residual) : nil
+            )
+            let numbers = self.sequenceNumbers()
+            while let pdu = sequence.nextPDU(
+                statSN: self.nextStatSN,
+                expCmdSN: numbers.expCmdSN,
+                maxCmdSN: numbers.maxCmdSN
+            ) {
+                if pdu.status != nil {
+                    _ = self.takeStatSN()
+                }
+                self.send(pdu.makePDU(), context: context)
+            }
+            if carriesStatus {
+                return
+            }
+            expDataSN = sequence.nextDataSN
+        }
+        let actual = command.isWrite ? dataOutLength : dataIn.readableBytes
+        let residual = expected == 0 ? SCSIResidual.none : SCSIResidual(expected: expected, actual: actual)
+        var senseSegment = ByteBuffer()
+        if let sense = completion.sense {
+            senseSegment = context.channel.allocator.buffer(capacity: 2 + SenseData.encodedLength)
+            _ = sense.writeISCSISenseSegment(to: &senseSegment)
+        }
+        let numbers = self.sequenceNumbers()
+        let response = SCSIResponsePDU(
+            residualOverflow: residual.overflow,
+            residualUnderflow: residual.underflow,
+            status: completion.status.rawValue,
+            initiatorTaskTag: command.initiatorTaskTag,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            expDataSN: expDataSN,
+            residualCount: residual.count,
+            data: senseSegment
+        )
+        self.send(response.makePDU(), context: context)
+    }
+}

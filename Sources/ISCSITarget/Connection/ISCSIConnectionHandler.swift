@@ -1,0 +1,236 @@
+import ISCSIProtocol
+import ISCSIWire
+import NIOCore
+
+/// One iSCSI connection: cuts the byte stream into PDUs, runs login, then serves the full feature
+/// phase (SCSI commands, Data-Out/R2T, Data-In, NOP, Text, Logout, task management).
+///
+/// Decisions live in value types (`LoginStateMachine`, `CommandWindow`, `PendingWrite`,
+/// `DataInSequence`, `LoginResolver`, `SendTargetsResponder`); this handler feeds them PDUs and writes
+/// what they answer. Responses are flushed once per `channelReadComplete`.
+final class ISCSIConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// How long a target-requested logout may take before the connection is dropped.
+    static let requestedLogoutTimeout = TimeAmount.seconds(30)
+    /// How long login may take before the connection is dropped (SPDK's fixed 30 s).
+    static let loginTimeout = TimeAmount.seconds(30)
+
+    enum Phase {
+        case login
+        case fullFeature
+        case closing
+    }
+
+    let connection: ISCSIConnection
+    let configuration: ConfigurationStore
+    let registry: ConnectionRegistry
+    let portalGroupTag: Int32
+
+    var phase = Phase.login
+    var reader = PDUReader()
+    var encoder = ISCSIPDUEncoder()
+    var login: LoginStateMachine
+    /// The StatSN counter, started by the first login request.
+    var statusSequence: StatusSequence?
+    /// Set while login resolves a Normal session's target.
+    var loginTarget: TargetNodeSnapshot?
+    var loginSession: LoginSessionRequest?
+    var session: ISCSISession?
+    var lastTargetTransferTag: UInt32 = 0
+    var logoutDeadline: Scheduled<Void>?
+    var loginDeadline: Scheduled<Void>?
+    /// The `TargetAddress` a Normal login declares in its next response (iscsi-options.md §2).
+    var pendingTargetAddress: String?
+    private var context: ChannelHandlerContext?
+    private var needsFlush = false
+
+    init(
+        connection: ISCSIConnection,
+        configuration: ConfigurationStore,
+        registry: ConnectionRegistry,
+        portalGroupTag: Int32
+    ) {
+        self.connection = connection
+        self.configuration = configuration
+        self.registry = registry
+        self.portalGroupTag = portalGroupTag
+        self.login = LoginStateMachine(settings: Self.loginSettings(configuration.snapshot.options))
+    }
+
+    static func loginSettings(_ options: ISCSIOptions) -> TargetLoginSettings {
+        var settings = TargetLoginSettings()
+        settings.maxConnections = options.maxConnectionsPerSession
+        settings.immediateData = options.immediateData
+        settings.firstBurstLength = options.firstBurstLength
+        settings.defaultTime2Wait = options.defaultTime2Wait
+        settings.defaultTime2Retain = options.defaultTime2Retain
+        settings.errorRecoveryLevel = options.errorRecoveryLevel
+        return settings
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        self.logoutDeadline?.cancel()
+        self.loginDeadline?.cancel()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.connection.update {
+            $0.initiatorAddress = context.channel.remoteAddress?.ipAddress ?? ""
+            $0.targetAddress = context.channel.localAddress?.ipAddress ?? ""
+        }
+        self.registry.add(self.connection)
+        let channel = context.channel
+        self.loginDeadline = context.eventLoop.scheduleTask(in: Self.loginTimeout) {
+            channel.close(promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.phase = .closing
+        self.session = nil
+        self.connection.update { $0.state = "exited" }
+        self.registry.remove(self.connection)
+        self.logoutDeadline?.cancel()
+        self.loginDeadline?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.reader.receive(self.unwrapInboundIn(data))
+        while self.phase != .closing {
+            do {
+                guard let pdu = try self.reader.nextPDU() else { break }
+                self.receive(pdu, context: context)
+            } catch let error as ISCSIWireError {
+                self.receiveDecodingError(error, context: context)
+            } catch {
+                self.close(context: context)
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.flushIfNeeded(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.close(context: context)
+    }
+
+    // MARK: - Dispatch
+
+    private func receive(_ pdu: ISCSIPDU, context: ChannelHandlerContext) {
+        switch self.phase {
+        case .login:
+            guard pdu.opcode == .loginRequest else {
+                // Only Login Requests may come before full feature phase (RFC 7143 §6.3).
+                self.close(context: context)
+                return
+            }
+            do {
+                self.receiveLogin(try LoginRequestPDU(pdu), context: context)
+            } catch {
+                self.failLogin(pdu.header, status: .initiatorError, context: context)
+            }
+        case .fullFeature:
+            self.receiveFullFeature(pdu, context: context)
+        case .closing:
+            break
+        }
+    }
+
+    private func receiveDecodingError(_ error: ISCSIWireError, context: ChannelHandlerContext) {
+        switch error {
+        case .dataDigestMismatch(let pdu) where self.phase == .fullFeature:
+            self.reject(pdu.header, reason: .dataDigestError, context: context)
+        default:
+            // The stream cannot be resynchronised (bad header digest, oversized segment): drop it.
+            self.close(context: context)
+        }
+    }
+
+    // MARK: - Output
+
+    /// Writes `pdu`; it goes out at the next flush.
+    func send(_ pdu: ISCSIPDU, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
+        let encoded = self.encoder.encode(pdu, allocator: context.channel.allocator)
+        context.write(self.wrapOutboundOut(encoded.header), promise: encoded.data == nil ? promise : nil)
+        if let data = encoded.data {
+            context.write(self.wrapOutboundOut(data), promise: encoded.trailer == nil ? promise : nil)
+        }
+        if let trailer = encoded.trailer {
+            context.write(self.wrapOutboundOut(trailer), promise: promise)
+        }
+        self.needsFlush = true
+    }
+
+    func flushIfNeeded(context: ChannelHandlerContext) {
+        guard self.needsFlush else { return }
+        self.needsFlush = false
+        context.flush()
+    }
+
+    /// Flushes what was written, then closes (once the writes before it are on the wire).
+    func close(context: ChannelHandlerContext) {
+        guard self.phase != .closing else { return }
+        self.phase = .closing
+        self.connection.update { $0.state = "exiting" }
+        self.needsFlush = false
+        let channel = context.channel
+        // An empty write completes after every write queued before it.
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(self.wrapOutboundOut(channel.allocator.buffer(capacity: 0)), promise: promise)
+        promise.futureResult.whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    /// The next Target Transfer Tag (never the reserved 0xffffffff).
+    func nextTargetTransferTag() -> UInt32 {
+        self.lastTargetTransferTag = self.lastTargetTransferTag == 0xffff_fffe ? 1 : self.lastTargetTransferTag + 1
+        return self.lastTargetTransferTag
+    }
+
+    // MARK: - Control plane requests
+
+    /// Sends Async Message event 1 and drops the connection unless the initiator logs out in 30 s.
+    func requestLogout() {
+        guard let context = self.context, self.phase == .fullFeature, self.session != nil else { return }
+        let numbers = self.sequenceNumbers()
+        let message = AsyncMessagePDU(
+            event: .logoutRequested,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            parameter3: UInt16(Self.requestedLogoutTimeout.nanoseconds / 1_000_000_000)
+        )
+        self.send(message.makePDU(), context: context)
+        self.flushIfNeeded(context: context)
+        let channel = context.channel
+        self.logoutDeadline = context.eventLoop.scheduleTask(in: Self.requestedLogoutTimeout) {
+            channel.close(promise: nil)
+        }
+    }
+}
+
+extension SocketAddress {
+    /// The address as text, IPv6 in brackets: how SendTargets and the connection list show a host.
+    var bracketedIPAddress: String? {
+        guard let address = self.ipAddress else { return nil }
+        if case .v6 = self {
+            return "[\(address)]"
+        }
+        return address
+    }
+}

@@ -1,0 +1,24 @@
+import NIOCore
+
+/// The data plane's `ISCSIConnectionAcceptor`: installs an `ISCSIConnectionHandler` on every accepted
+/// connection, reading the configuration from `configuration` and registering in `connections`.
+public struct ISCSIDataPlane: ISCSIConnectionAcceptor {
+    private let configuration: ConfigurationStore
+    private let connections: ConnectionRegistry
+
+    /// Creates the acceptor.
+    public init(configuration: ConfigurationStore, connections: ConnectionRegistry) {
+        self.configuration = configuration
+        self.connections = connections
+    }
+
+    public func configure(channel: any Channel, portalGroupTag: Int32) throws {
+        let handler = ISCSIConnectionHandler(
+            connection: ISCSIConnection(channel: channel, portalGroupTag: portalGroupTag),
+            configuration: self.configuration,
+            registry: self.connections,
+            portalGroupTag: portalGroupTag
+        )
+        try channel.pipeline.syncOperations.addHandler(handler)
+    }
+}

@@ -1,0 +1,37 @@
+import ISCSIProtocol
+import ISCSIWire
+import SCSI
+import Synchronization
+
+/// The full-feature state of a session (one connection per session for now): what login negotiated,
+/// the command window, and the tasks that still wait for data-out or for the rest of a text response.
+struct ISCSISession {
+    /// Allocates TSIHs; 0 is reserved for "new session".
+    private static let lastIdentifyingHandle = Atomic<UInt16>(0)
+
+    let type: SessionType
+    let identifyingHandle: UInt16
+    let initiatorName: String
+    let parameters: NegotiatedParameters
+    /// The SCSI device of a Normal session's target, and the I_T nexus it is reached through.
+    var device: SCSIDevice?
+    var nexus: SCSINexus?
+    var window: CommandWindow<ISCSIPDU>
+    /// WRITE commands waiting for Data-Out, by Initiator Task Tag.
+    var pendingWrites: [UInt32: PendingWrite] = [:]
+    /// A text response larger than the initiator's MaxRecvDataSegmentLength, by ITT and TTT.
+    var pendingText: (initiatorTaskTag: UInt32, targetTransferTag: UInt32, sequencer: TextSegmentSequencer)?
+
+    /// A fresh TSIH, never 0.
+    static func nextIdentifyingHandle() -> UInt16 {
+        while true {
+            let value = Self.lastIdentifyingHandle.wrappingAdd(1, ordering: .relaxed).newValue
+            if value != 0 {
+                return value
+            }
+        }
+    }
+
+    /// The largest data segment the target may send.
+    var maxSendSegmentLength: Int { Int(self.parameters.initiatorMaxRecvDataSegmentLength) }
+}

@@ -1,0 +1,69 @@
+import ISCSIWire
+import NIOCore
+import Testing
+
+@testable import ISCSITarget
+
+@Suite struct ConnectionPDUReaderTests {
+    private func encoded(_ pdus: [ISCSIPDU], encoder: ISCSIPDUEncoder = ISCSIPDUEncoder()) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for pdu in pdus {
+            encoder.encode(pdu, into: &buffer)
+        }
+        return buffer
+    }
+
+    @Test func cutsPDUsAcrossArbitraryReads() throws {
+        let pdus = (1...5).map { index in
+            NOPOutPDU(initiatorTaskTag: UInt32(index), cmdSN: 1, expStatSN: 1, data: ByteBuffer(string: "ping\(index)"))
+                .makePDU()
+        }
+        var input = self.encoded(pdus)
+        var reader = PDUReader()
+        var decoded: [ISCSIPDU] = []
+        while let chunk = input.readSlice(length: min(7, input.readableBytes)), chunk.readableBytes > 0 {
+            reader.receive(chunk)
+            while let pdu = try reader.nextPDU() {
+                decoded.append(pdu)
+            }
+        }
+        #expect(decoded == pdus)
+        #expect(reader.bufferedBytes == 0)
+    }
+
+    @Test func configurationChangeAppliesFromTheNextPDU() throws {
+        let login = LoginRequestPDU(
+            isTransit: true,
+            currentStage: .loginOperationalNegotiation,
+            nextStage: .fullFeaturePhase,
+            isid: 1,
+            tsih: 0,
+            initiatorTaskTag: 1,
+            cid: 0,
+            cmdSN: 1,
+            expStatSN: 0,
+            data: ByteBuffer(string: "HeaderDigest=CRC32C\0")
+        ).makePDU()
+        let nop = NOPOutPDU(initiatorTaskTag: 2, cmdSN: 1, expStatSN: 1).makePDU()
+        var input = self.encoded([login])
+        input.writeImmutableBuffer(self.encoded([nop], encoder: ISCSIPDUEncoder(headerDigest: true)))
+
+        var reader = PDUReader()
+        reader.receive(input)
+        #expect(try reader.nextPDU()?.opcode == .loginRequest)
+        reader.decoder.configuration = .init(maxDataSegmentLength: 65536, headerDigest: true)
+        #expect(try reader.nextPDU() == nop)
+    }
+
+    @Test func continuesAfterADataDigestError() throws {
+        let first = NOPOutPDU(initiatorTaskTag: 1, cmdSN: 1, expStatSN: 1, data: ByteBuffer(string: "abcd")).makePDU()
+        let second = NOPOutPDU(initiatorTaskTag: 2, cmdSN: 1, expStatSN: 1).makePDU()
+        var input = self.encoded([first, second], encoder: ISCSIPDUEncoder(dataDigest: true))
+        input.setInteger(UInt8(0), at: 48)
+        let configuration = ISCSIPDUDecoder.Configuration(maxDataSegmentLength: 8192, dataDigest: true)
+        var reader = PDUReader(decoder: ISCSIPDUDecoder(configuration: configuration))
+        reader.receive(input)
+        #expect(throws: ISCSIWireError.self) { try reader.nextPDU() }
+        #expect(try reader.nextPDU() == second)
+    }
+}
