@@ -22,6 +22,7 @@ CHAP_MUSER=mchapo
 CHAP_MSECRET=321978654321
 MUTUAL="target_user=$CHAP_MUSER&target_password=$CHAP_MSECRET"
 
+# shellcheck disable=SC2317 # inq and discover are called through check/check_fails
 # inq [CREDENTIALS@] [?ARGS]: INQUIRY through a Normal session login to LUN 0 of the target.
 inq() {
     timeout 30 iscsi-inq "iscsi://${1:-}127.0.0.1:$PORT/$IQN/0${2:-}"
