@@ -74,7 +74,9 @@ import Testing
     /// Runs the security stage up to the target's challenge; returns its identifier and challenge.
     private func startCHAP(
         _ initiator: ConnectionTestInitiator,
-        session: [String: String] = Self.normalSession
+        session: [String: String] = Self.normalSession,
+        offering algorithms: String = "5",
+        expecting algorithm: CHAPAlgorithm = .md5
     ) throws -> (identifier: UInt8, challenge: [UInt8]) {
         let first =
             [("InitiatorName", ConnectionTestInitiator.initiatorName)]
@@ -82,18 +84,22 @@ import Testing
         let (offer, offerText) = try self.exchange(initiator, transit: false, first)
         #expect(offer.status == .success)
         #expect(offerText["AuthMethod"] == "CHAP")
-        let (challenge, challengeText) = try self.exchange(initiator, transit: false, [("CHAP_A", "5")])
+        let (challenge, challengeText) = try self.exchange(initiator, transit: false, [("CHAP_A", algorithms)])
         #expect(challenge.status == .success && !challenge.isTransit)
-        #expect(challengeText["CHAP_A"] == "5")
+        #expect(challengeText["CHAP_A"] == String(algorithm.rawValue))
         let identifier = try #require(challengeText["CHAP_I"].flatMap { UInt8($0) })
         let bytes = try #require(challengeText["CHAP_C"].flatMap(Self.bytes(hex:)))
         return (identifier, bytes)
     }
 
     /// The `CHAP_R` answering `challenge` with `secret`.
-    private static func response(_ challenge: (identifier: UInt8, challenge: [UInt8]), secret: String) -> String {
+    private static func response(
+        _ challenge: (identifier: UInt8, challenge: [UInt8]),
+        secret: String,
+        algorithm: CHAPAlgorithm = .md5
+    ) -> String {
         Self.hex(
-            CHAPAlgorithm.md5.response(
+            algorithm.response(
                 identifier: challenge.identifier,
                 secret: CHAPSecret(secret),
                 challenge: challenge.challenge
@@ -128,6 +134,20 @@ import Testing
         let final = try self.finish(initiator)
         #expect(final.status == .success && final.nextStage == .fullFeaturePhase && final.tsih != 0)
         #expect(initiator.channel.isActive)
+    }
+
+    @Test func theInitiatorsFirstSupportedAlgorithmWins() throws {
+        let initiator = try ConnectionTestInitiator(
+            snapshot: Self.snapshot(target: CHAPPolicy(require: true, group: 1))
+        )
+        let challenge = try self.startCHAP(initiator, offering: "7,5", expecting: .sha256)
+        #expect(challenge.challenge.count == CHAPAlgorithm.sha256.challengeLength)
+        let (verified, _) = try self.exchange(
+            initiator,
+            transit: true,
+            [("CHAP_N", Self.user), ("CHAP_R", Self.response(challenge, secret: Self.secret, algorithm: .sha256))]
+        )
+        #expect(verified.status == .success && verified.isTransit)
     }
 
     @Test func wrongSecretFailsAuthenticationAndCloses() throws {
