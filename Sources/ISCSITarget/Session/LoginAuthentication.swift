@@ -6,6 +6,8 @@ import ISCSIProtocol
 /// SPDK takes the policy of a Discovery session from the portal group the connection arrived on and the policy of
 /// a Normal session from the target node; in both cases the secrets come from the auth group whose tag is the
 /// policy's `chap_group`, with no fallback (group 0, or a group that does not exist, has no user, so CHAP fails).
+/// Every `CHAP_A` algorithm of `CHAPAlgorithm` is accepted, the first one the initiator lists winning (SPDK has MD5
+/// only; libiscsi offers MD5 only, the Linux initiator whatever `node.session.auth.chap_algs` lists).
 struct LoginAuthentication {
     /// Which `AuthMethod` values the login accepts.
     var policy: LoginAuthenticationPolicy
