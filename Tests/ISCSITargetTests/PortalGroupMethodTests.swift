@@ -125,6 +125,21 @@ final class RecordingAcceptor: ISCSIConnectionAcceptor {
         await harness.shutdown()
     }
 
+    @Test func discoveryAuthAppliesToGroupsWithoutTheirOwn() async throws {
+        let harness = try await RPCHarness()
+        try await harness.createLoopbackPortalGroup(tag: 1)
+        try await harness.createLoopbackPortalGroup(tag: 2)
+        try await harness.call("iscsi_portal_group_set_auth", ["tag": 2, "disable_chap": true])
+        try await harness.call(
+            "iscsi_set_discovery_auth",
+            ["require_chap": true, "mutual_chap": true, "chap_group": 1]
+        )
+        let snapshot = harness.service.configuration.snapshot
+        #expect(snapshot.portalGroup(tag: 1)?.auth == CHAPPolicy(require: true, mutual: true, group: 1))
+        #expect(snapshot.portalGroup(tag: 2)?.auth == CHAPPolicy(disable: true))
+        await harness.shutdown()
+    }
+
     @Test func deletingAGroupRemovesTargetMaps() async throws {
         let harness = try await RPCHarness()
         try await harness.createSeed()

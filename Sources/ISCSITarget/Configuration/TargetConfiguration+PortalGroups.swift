@@ -74,6 +74,7 @@ extension TargetConfiguration {
         guard let index = self.portalGroups.firstIndex(where: { $0.tag == tag }) else { throw .notFound }
         guard policy.isValid else { throw .invalid }
         self.portalGroups[index].auth = policy
+        self.portalGroups[index].hasOwnAuth = true
         self.publish()
     }
 

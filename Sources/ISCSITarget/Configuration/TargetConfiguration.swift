@@ -13,6 +13,9 @@ actor TargetConfiguration {
         var portals: [Portal]
         var isPrivate: Bool
         var auth: CHAPPolicy
+        /// `iscsi_portal_group_set_auth` gave the group its own policy; until then it follows the global
+        /// discovery auth, so `iscsi_set_discovery_auth` after creating the group still applies to it.
+        var hasOwnAuth = false
         var listener: PortalListener
 
         var snapshot: PortalGroupSnapshot {
@@ -93,6 +96,9 @@ actor TargetConfiguration {
     func setDiscoveryAuth(_ policy: CHAPPolicy) throws(ConfigurationError) {
         guard policy.isValid else { throw .invalid }
         self.options.discoveryAuth = policy
+        for index in self.portalGroups.indices where !self.portalGroups[index].hasOwnAuth {
+            self.portalGroups[index].auth = policy
+        }
         self.publish()
     }
 
