@@ -39,7 +39,7 @@ import Testing
         #expect(access("iqn.i", "10.9.9.9", 3) == .allowed)
         // Group 4 denies by name before group 5 could admit.
         #expect(access("iqn.evil", "10.9.9.9", 3) == .denied)
-        #expect(snapshot.isTarget(snapshot.targets[0], visibleTo: "iqn.anyone"))
+        #expect(snapshot.isTarget(snapshot.targets[0], visibleTo: "iqn.anyone", at: "127.0.0.1"))
 
         try await harness.call(
             "iscsi_target_node_set_redirect",
@@ -75,9 +75,9 @@ import Testing
             histogram: nil,
             scsiDevice: .init(name: Self.name, id: 0)
         )
-        #expect(snapshot.isTarget(target, visibleTo: "iqn.a"))
-        #expect(!snapshot.isTarget(target, visibleTo: "iqn.b"))
-        #expect(snapshot.isTarget(target, visibleTo: "iqn.c"))
+        #expect(snapshot.isTarget(target, visibleTo: "iqn.a", at: "127.0.0.1"))
+        #expect(!snapshot.isTarget(target, visibleTo: "iqn.b", at: "127.0.0.1"))
+        #expect(snapshot.isTarget(target, visibleTo: "iqn.c", at: "127.0.0.1"))
         var removed = target
         removed.isBeingDeleted = true
         let removedSnapshot = ConfigurationSnapshot(initiatorGroups: groups, targets: [removed])

@@ -4,10 +4,15 @@ import Testing
 @testable import ISCSITarget
 
 @Suite struct ConnectionSendTargetsTests {
-    private func respond(_ snapshot: ConfigurationSnapshot, _ value: String = "All") -> [String] {
+    private func respond(
+        _ snapshot: ConfigurationSnapshot,
+        _ value: String = "All",
+        from initiatorAddress: String = "127.0.0.1"
+    ) -> [String] {
         SendTargetsResponder(
             snapshot: snapshot,
             initiatorName: ConnectionTestInitiator.initiatorName,
+            initiatorAddress: initiatorAddress,
             localHost: "[::1]"
         )
         .respond(to: value).pairs.map { "\($0.key)=\($0.value)" }
@@ -19,6 +24,13 @@ import Testing
                 "TargetName=iqn.2016-06.io.spdk:disk1", "TargetAddress=[::1]:3260,1",
             ]
         )
+    }
+
+    @Test func hidesTargetsWhoseNetmasksExcludeTheInitiator() {
+        var snapshot = ConnectionTestInitiator.defaultSnapshot()
+        snapshot.initiatorGroups[0].netmasks = ["127.0.0.2/32"]
+        #expect(self.respond(snapshot, from: "127.0.0.1").isEmpty)
+        #expect(self.respond(snapshot, from: "127.0.0.2").count == 2)
     }
 
     @Test func listsEveryPortalOfPublicGroupsOnly() {

@@ -139,6 +139,7 @@ extension ISCSIConnectionHandler {
             let responder = SendTargetsResponder(
                 snapshot: self.configuration.snapshot,
                 initiatorName: session.initiatorName,
+                initiatorAddress: context.channel.remoteAddress?.ipAddress ?? "",
                 localHost: context.channel.localAddress?.bracketedIPAddress ?? ""
             )
             answer = responder.respond(to: value.isEmpty ? "All" : value)

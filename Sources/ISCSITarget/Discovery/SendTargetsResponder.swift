@@ -1,10 +1,12 @@
 import ISCSIWire
 
-/// Answers a `SendTargets` text request (iscsi-options.md §3): every target the initiator's name is
-/// admitted to, with the portals of its public portal groups.
+/// Answers a `SendTargets` text request (iscsi-options.md §3): every target the initiator could log in
+/// to (name and address), with the portals of its public portal groups.
 struct SendTargetsResponder {
     var snapshot: ConfigurationSnapshot
     var initiatorName: String
+    /// The initiator's IP address, without brackets or port.
+    var initiatorAddress: String
     /// The address the connection arrived on, used in place of wildcard portals (brackets for IPv6).
     var localHost: String
 
@@ -13,7 +15,9 @@ struct SendTargetsResponder {
         var text = TextKeyValues()
         let wanted = value.lowercased()
         for target in self.snapshot.targets where wanted == "all" || target.name.lowercased() == wanted {
-            guard self.isVisible(target) else { continue }
+            guard self.snapshot.isTarget(target, visibleTo: self.initiatorName, at: self.initiatorAddress) else {
+                continue
+            }
             text.append(key: "TargetName", value: target.name)
             var seenGroups: Set<Int32> = []
             for map in target.maps where seenGroups.insert(map.pgTag).inserted {
@@ -25,16 +29,5 @@ struct SendTargetsResponder {
             }
         }
         return text
-    }
-
-    /// SPDK checks only the name here: some mapped initiator group admits it.
-    private func isVisible(_ target: TargetNodeSnapshot) -> Bool {
-        for map in target.maps {
-            guard let group = self.snapshot.initiatorGroup(tag: map.igTag) else { continue }
-            if let decision = group.nameDecision(self.initiatorName) {
-                return decision
-            }
-        }
-        return false
     }
 }

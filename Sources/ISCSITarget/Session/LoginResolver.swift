@@ -35,20 +35,26 @@ struct LoginResolver {
             )
             return Decision(resolution: .accepted(grant), target: nil)
         }
+        let access = self.snapshot.loginAccess(
+            targetName: targetName,
+            initiatorName: initiatorName,
+            initiatorAddress: self.initiatorAddress,
+            portalGroupTag: self.portalGroupTag
+        )
+        switch access {
+        case .targetNotFound:
+            return Decision(resolution: .refused(.targetNotFound), target: nil)
+        case .targetRemoved:
+            return Decision(resolution: .refused(.targetRemoved), target: nil)
+        case .redirected(let portal):
+            return Decision(resolution: .refused(.redirected(address: "\(portal.host):\(portal.port)")), target: nil)
+        case .denied:
+            return Decision(resolution: .refused(.accessDenied), target: nil)
+        case .allowed:
+            break
+        }
         guard let target = self.snapshot.target(named: targetName) else {
             return Decision(resolution: .refused(.targetNotFound), target: nil)
-        }
-        if target.isBeingDeleted {
-            return Decision(resolution: .refused(.targetRemoved), target: nil)
-        }
-        if let redirect = target.redirects[self.portalGroupTag] {
-            return Decision(
-                resolution: .refused(.redirected(address: "\(redirect.host):\(redirect.port)")),
-                target: nil
-            )
-        }
-        guard self.allows(initiatorName, on: target) else {
-            return Decision(resolution: .refused(.accessDenied), target: nil)
         }
         let authentication = self.authentication(target.auth)
         let grant = LoginSessionGrant(
@@ -60,20 +66,6 @@ struct LoginResolver {
             authenticator: authentication.authenticator
         )
         return Decision(resolution: .accepted(grant), target: target)
-    }
-
-    /// Some map of this portal group has an initiator group that names the initiator and admits its
-    /// address; a group that explicitly denies the name ends the search.
-    private func allows(_ initiatorName: String, on target: TargetNodeSnapshot) -> Bool {
-        for map in target.maps where map.pgTag == self.portalGroupTag {
-            guard let group = self.snapshot.initiatorGroup(tag: map.igTag) else { continue }
-            switch group.nameDecision(initiatorName) {
-            case false?: return false
-            case true?: if group.allowsAddress(self.initiatorAddress) { return true }
-            case nil: continue
-            }
-        }
-        return false
     }
 
     /// The authentication a login under `chap` must pass, with the secrets of the auth group it names.
