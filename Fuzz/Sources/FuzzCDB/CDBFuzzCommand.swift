@@ -28,7 +28,10 @@ struct CDBFuzzCommand {
             isRead: flags & 1 != 0,
             isWrite: flags & 2 != 0
         )
-        return CDBFuzzCommand(command: command, dataOut: Self.split(input.lengthPrefixedBytes(), into: Int(flags >> 2 & 3)))
+        return CDBFuzzCommand(
+            command: command,
+            dataOut: Self.split(input.lengthPrefixedBytes(), into: Int(flags >> 2 & 3))
+        )
     }
 
     /// `bytes` as `extraSegments + 1` buffers, the way immediate data and Data-Out PDUs arrive.

@@ -14,7 +14,10 @@ enum SCSIInvariants {
 
     /// A completion reports exactly the data-in it wrote, within `limit`, and sense only with CHECK CONDITION.
     static func check(_ completion: SCSICompletion, dataIn: ByteBuffer, limit: Int) {
-        precondition(completion.dataInLength <= limit, "data-in beyond the limit: \(completion.dataInLength) > \(limit)")
+        precondition(
+            completion.dataInLength <= limit,
+            "data-in beyond the limit: \(completion.dataInLength) > \(limit)"
+        )
         precondition(dataIn.readableBytes == completion.dataInLength, "dataInLength disagrees with the data written")
         precondition(
             (completion.status == .checkCondition) == (completion.sense != nil),

@@ -15,7 +15,10 @@ enum FuzzedMethodTable {
                 let luns = try decoder.optional("luns", as: [UInt16].self) ?? []
                 _ = try decoder.optional("comment", as: JSONValue.self)
                 try decoder.finish()
-                return ["name": .string(name), "queue_depth": .integer(Int64(queueDepth)), "luns": .integer(Int64(luns.count))]
+                return [
+                    "name": .string(name), "queue_depth": .integer(Int64(queueDepth)),
+                    "luns": .integer(Int64(luns.count)),
+                ]
             },
             RPCMethod("fuzz_set_flag", allowedIn: .both) { params in
                 var decoder = try RPCParams(params, failure: .decodeFailed)
