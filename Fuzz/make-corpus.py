@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora under Fuzz/Corpus/<target>/, following each target's input layout.
+"""Writes the seed corpora under Fuzz/Corpus/<target>/, following each target's input layout, and the
+libFuzzer dictionaries Fuzz/Corpus/<target>.dict.
 
 Run from anywhere: python3 Fuzz/make-corpus.py. The files are committed; rerun after changing a layout.
 """
@@ -146,7 +147,29 @@ def jsonrpc() -> None:
           b'{"jsonrpc":"1.0","id":[]} {"method":"rpc_get_methods","id":9007199254740993} "\\ud83d\\ude00"')
 
 
+LOGIN_KEYS = ["HeaderDigest", "DataDigest", "MaxConnections", "SendTargets", "TargetName", "InitiatorName",
+              "TargetAlias", "InitiatorAlias", "TargetAddress", "TargetPortalGroupTag", "InitialR2T",
+              "ImmediateData", "MaxRecvDataSegmentLength", "MaxBurstLength", "FirstBurstLength",
+              "DefaultTime2Wait", "DefaultTime2Retain", "MaxOutstandingR2T", "DataPDUInOrder",
+              "DataSequenceInOrder", "ErrorRecoveryLevel", "SessionType", "AuthMethod", "CHAP_A", "CHAP_N",
+              "CHAP_R", "CHAP_I", "CHAP_C", "OFMarker", "IFMarker", "OFMarkInt", "IFMarkInt"]
+LOGIN_VALUES = ["None", "CRC32C", "CHAP", "Yes", "No", "Normal", "Discovery", "NotUnderstood", "Irrelevant",
+                "Reject", "All", "0x", "0b", "512", "65536", "16777215", "4294967296", ","]
+JSON_TOKENS = ['"jsonrpc"', '"2.0"', '"method"', '"params"', '"id"', '"rpc_get_methods"', '"spdk_get_version"',
+               '"fuzz_create_node"', '"fuzz_set_flag"', '"name"', '"queue_depth"', '"luns"', '"comment"',
+               '"enabled"', '"ratio"', '"current"', '"include_aliases"', "true", "false", "null", "\\u", "1e308",
+               "-0", "18446744073709551616", "[", "]", "{", "}", ":", ","]
+
+
+def dictionary(target: str, entries: list) -> None:
+    lines = ['"%s"' % "".join("\\x%02X" % b if b < 0x20 or b in b'"\\' else chr(b) for b in entry.encode())
+             for entry in entries]
+    (CORPUS / (target + ".dict")).write_text("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
+    dictionary("FuzzLogin", [key + "=" for key in LOGIN_KEYS] + LOGIN_VALUES)
+    dictionary("FuzzJSONRPC", JSON_TOKENS)
     pdu_decoder()
     login()
     cdb()

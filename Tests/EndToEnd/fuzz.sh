@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of Fuzz/ and runs each for a bounded time, starting from its seed corpus
-# (Fuzz/Corpus/<target>). A fuzzer passes when it exits 0 after FUZZ_SECONDS (default 20): no crash,
+# (Fuzz/Corpus/<target>) and dictionary (Fuzz/Corpus/<target>.dict, if any). A fuzzer passes when it exits 0 after FUZZ_SECONDS (default 20): no crash,
 # no hang longer than FUZZ_TIMEOUT seconds per input (default 10), no RSS above FUZZ_RSS_MB (default 2048).
 #
 # Environment: FUZZ_SECONDS, FUZZ_TIMEOUT, FUZZ_RSS_MB; FUZZ_TARGETS (default: all four) picks targets;
@@ -38,8 +38,10 @@ for target in $FUZZ_TARGETS; do
     corpus="$WORK/$target"
     mkdir -p "$corpus"
     log="$WORK/$target.log"
+    dictionary=()
+    [[ -f $REPO/Fuzz/Corpus/$target.dict ]] && dictionary=(-dict="$REPO/Fuzz/Corpus/$target.dict")
     # The first directory receives new inputs; the seed corpus stays untouched.
-    "$BIN/$target" "$corpus" "$REPO/Fuzz/Corpus/$target" \
+    "$BIN/$target" "$corpus" "$REPO/Fuzz/Corpus/$target" "${dictionary[@]}" \
         -max_total_time="$FUZZ_SECONDS" -timeout="$FUZZ_TIMEOUT" -rss_limit_mb="$FUZZ_RSS_MB" \
         -artifact_prefix="$FUZZ_ARTIFACTS/$target-" -print_final_stats=1 >"$log" 2>&1
     status=$?
