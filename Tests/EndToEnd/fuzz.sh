@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of Fuzz/ and runs each for a bounded time, starting from its seed corpus
-# (Fuzz/Corpus/<target>) and dictionary (Fuzz/Corpus/<target>.dict, if any). A fuzzer passes when it exits 0 after FUZZ_SECONDS (default 20): no crash,
-# no hang longer than FUZZ_TIMEOUT seconds per input (default 10), no RSS above FUZZ_RSS_MB (default 2048).
+# (Fuzz/Corpus/<target>) and dictionary (Fuzz/Corpus/<target>.dict, if any). A fuzzer passes when it
+# exits 0 after FUZZ_SECONDS (default 20): no crash, no hang longer than FUZZ_TIMEOUT seconds per input
+# (default 10), no RSS above FUZZ_RSS_MB (default 2048).
 #
 # Environment: FUZZ_SECONDS, FUZZ_TIMEOUT, FUZZ_RSS_MB; FUZZ_TARGETS (default: all four) picks targets;
 # FUZZ_SKIP_BUILD=1 reuses the existing build; FUZZ_KEEP=1 keeps the working corpora and logs.
