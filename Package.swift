@@ -4,6 +4,7 @@ import PackageDescription
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "swift-iscsi-target",
@@ -20,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // CRC32C for header and data digests: SSE4.2 with a portable fallback.
@@ -27,7 +29,7 @@ let package = Package(
         // iSCSI PDUs, their codec, text segments and digests.
         .target(name: "ISCSIWire", dependencies: ["CCRC32C", nioCore]),
         // Login and negotiation state machines: pure value types, no I/O.
-        .target(name: "ISCSIProtocol", dependencies: ["ISCSIWire", nioCore]),
+        .target(name: "ISCSIProtocol", dependencies: ["ISCSIWire", nioCore, crypto]),
         // The BlockDevice protocol, Malloc and Null devices, and their registry.
         .target(name: "BlockDevice", dependencies: [nioCore]),
         // SCSI (SPC/SBC) emulation of a logical unit over a BlockDevice.

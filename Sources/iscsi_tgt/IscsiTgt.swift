@@ -34,6 +34,9 @@ enum IscsiTgt {
         let logSettings = LogSettings()
         for flag in options.logFlags {
             logSettings.setFlag(flag, enabled: true)
+        }
+        if !options.logFlags.isEmpty {
+            // As SPDK's debug builds do: -L makes the flagged components' debug messages visible.
             logSettings.printLevel = .debug
         }
         if options.silenceNoticeLog {

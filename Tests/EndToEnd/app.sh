@@ -204,10 +204,19 @@ rpc framework_get_config iscsi >"$work/out" 2>&1
 check "framework_get_config iscsi writes the target node" grep -q '"iscsi_create_target_node"' "$work/out"
 rpc framework_get_config nosuch >"$work/out" 2>&1
 check "framework_get_config of an unknown subsystem fails" grep -q "Subsystem 'nosuch' not found" "$work/out"
+if command -v iscsi-ls >/dev/null; then
+    timeout 20 iscsi-ls -s -i iqn.2016-06.io.test:e2e "iscsi://127.0.0.1:$port" >"$work/out" 2>&1
+    check "iscsi-ls discovers the configured target" grep -q "Target:iqn.2016-06.io.spdk:disk1" "$work/out"
+    check "iscsi-ls sees LUN 1" grep -q "Lun:1" "$work/out"
+else
+    echo "skip - iscsi-ls not installed"
+fi
 rpc save_config >"$work/running.json" 2>&1
 check "save_config of the -c target works" grep -q '"iscsi_create_target_node"' "$work/running.json"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
 stop_target INT
-check "SIGINT exits 0" test $? -eq 0
+check "SIGINT with an open portal connection exits 0" test $? -eq 0
+exec 3>&-
 
 # ---------------------------------------------------------------- saved configuration reloads
 start_target -c "$work/running.json"

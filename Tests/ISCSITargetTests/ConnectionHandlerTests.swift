@@ -203,6 +203,62 @@ import Testing
         #expect(initiator.channel.isActive)
     }
 
+    @Test func idleConnectionsArePingedAndDroppedWhenThePingGoesUnanswered() throws {
+        let initiator = try ConnectionTestInitiator()
+        _ = try initiator.login(keys: self.normal)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(try initiator.receiveAll().isEmpty)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        let ping = try NOPInPDU(try #require(try initiator.receiveAll().first))
+        #expect(ping.initiatorTaskTag == 0xffff_ffff && ping.targetTransferTag != 0xffff_ffff)
+
+        // Answered: the connection stays.
+        try initiator.send(
+            NOPOutPDU(
+                initiatorTaskTag: 0xffff_ffff,
+                targetTransferTag: ping.targetTransferTag,
+                cmdSN: initiator.cmdSN,
+                expStatSN: initiator.expStatSN
+            ).makePDU()
+        )
+        #expect(try initiator.receiveAll().isEmpty)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(initiator.channel.isActive)
+
+        // The next ping goes unanswered for nop_timeout (60 s): the connection is dropped.
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(try initiator.receiveAll().count == 1)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(57))
+        #expect(initiator.channel.isActive)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(3))
+        #expect(!initiator.channel.isActive)
+    }
+
+    @Test func targetRequestedLogoutSendsAnAsyncMessageThenDrops() throws {
+        let initiator = try ConnectionTestInitiator()
+        _ = try initiator.login(keys: self.normal)
+        let handle = try #require(initiator.registry.connections.first)
+        handle.requestLogout()
+        initiator.channel.embeddedEventLoop.run()
+        let message = try AsyncMessagePDU(try #require(try initiator.receiveAll().first))
+        #expect(AsyncMessagePDU.Event(rawValue: message.asyncEvent) == .logoutRequested)
+        #expect(message.parameter3 == 30)
+        #expect(message.statSN == initiator.expStatSN)
+        initiator.channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(!initiator.channel.isActive)
+    }
+
+    @Test func aNewLoginWithTheSameISIDReinstatesTheSession() throws {
+        let first = try ConnectionTestInitiator()
+        _ = try first.login(keys: self.normal)
+        let second = try ConnectionTestInitiator(sharing: first)
+        #expect(try second.login(keys: self.normal).status == .success)
+        first.channel.embeddedEventLoop.run()
+        #expect(!first.channel.isActive)
+        #expect(second.channel.isActive)
+        #expect(second.registry.connections.count == 1)
+    }
+
     @Test func nonLoginPDUBeforeLoginClosesTheConnection() throws {
         let initiator = try ConnectionTestInitiator()
         try initiator.send(NOPOutPDU(initiatorTaskTag: 1, cmdSN: 1, expStatSN: 0).makePDU())

@@ -91,6 +91,41 @@ import Testing
             Issue.record("expected the discovery login to be accepted")
             return
         }
-        #expect(grant.authentication == .none)
+        #expect(grant.authentication == .optional && grant.authenticator != nil)
+    }
+
+    @Test func authenticationFollowsTheTargetsCHAPFlags() {
+        var snapshot = ConnectionTestInitiator.defaultSnapshot()
+        let cases: [(CHAPPolicy, LoginAuthenticationPolicy, Bool)] = [
+            (CHAPPolicy(), .optional, true),
+            (CHAPPolicy(disable: true), .none, false),
+            (CHAPPolicy(require: true, group: 1), .required, true),
+            (CHAPPolicy(require: true, mutual: true, group: 1), .required, true),
+        ]
+        for (chap, policy, hasAuthenticator) in cases {
+            snapshot.targets[0].auth = chap
+            guard case .accepted(let grant) = self.resolve(snapshot) else {
+                Issue.record("expected the login to be accepted")
+                continue
+            }
+            #expect(grant.authentication == policy)
+            #expect((grant.authenticator != nil) == hasAuthenticator)
+        }
+    }
+
+    @Test func discoveryTakesThePortalGroupsCHAPFlags() {
+        var snapshot = ConnectionTestInitiator.defaultSnapshot()
+        snapshot.options.discoveryAuth = CHAPPolicy(disable: true)
+        snapshot.portalGroups[0].auth = CHAPPolicy(require: true, group: 1)
+        guard case .accepted(let grant) = self.resolve(snapshot, target: nil) else {
+            Issue.record("expected the discovery login to be accepted")
+            return
+        }
+        #expect(grant.authentication == .required)
+        guard case .accepted(let unknownGroup) = self.resolve(snapshot, target: nil, portalGroupTag: 9) else {
+            Issue.record("expected the discovery login to be accepted")
+            return
+        }
+        #expect(unknownGroup.authentication == .none)
     }
 }

@@ -13,7 +13,8 @@ final class ConnectionTestInitiator {
     static let initiatorName = "iqn.2016-06.io.test:initiator"
 
     let channel = EmbeddedChannel()
-    let registry = ConnectionRegistry()
+    let registry: ConnectionRegistry
+    let plane: ISCSIDataPlane
     var encoder = ISCSIPDUEncoder()
     var decoder = ISCSIPDUDecoder(configuration: .init(maxDataSegmentLength: 1 << 24))
     private var received = ByteBuffer()
@@ -21,11 +22,17 @@ final class ConnectionTestInitiator {
     var expStatSN: UInt32 = 0
     var nextTag: UInt32 = 1
 
-    init(snapshot: ConfigurationSnapshot = ConnectionTestInitiator.defaultSnapshot()) throws {
+    /// A new connection; with `sharing`, to the same target instance as that initiator's connection.
+    init(
+        snapshot: ConfigurationSnapshot = ConnectionTestInitiator.defaultSnapshot(),
+        sharing other: ConnectionTestInitiator? = nil
+    ) throws {
         self.channel.localAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 3260)
         self.channel.remoteAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 50_000)
-        let plane = ISCSIDataPlane(configuration: ConfigurationStore(snapshot), connections: self.registry)
-        try plane.configure(channel: self.channel, portalGroupTag: 1)
+        self.registry = other?.registry ?? ConnectionRegistry()
+        self.plane =
+            other?.plane ?? ISCSIDataPlane(configuration: ConfigurationStore(snapshot), connections: self.registry)
+        try self.plane.configure(channel: self.channel, portalGroupTag: 1)
         try self.channel.connect(to: self.channel.remoteAddress!).wait()
     }
 

@@ -39,4 +39,15 @@ import Testing
         #expect(SPDKLogLevel(name: "WARNING") == .warning)
         #expect(SPDKLogLevel(name: "warning") == nil)
     }
+
+    @Test func minimumLevelFollowsPrintLevelAndFlags() {
+        let settings = LogSettings()
+        #expect(settings.minimumLevel(component: "iscsi") == .info)
+        settings.printLevel = .debug
+        #expect(settings.minimumLevel(component: "iscsi") == .info)
+        settings.setFlag("iscsi", enabled: true)
+        #expect(settings.minimumLevel(component: "iscsi") == .trace)
+        settings.printLevel = .warning
+        #expect(settings.minimumLevel(component: "iscsi") == .warning)
+    }
 }

@@ -45,6 +45,11 @@ final class ISCSIConnection: ISCSIConnectionHandle {
         }
     }
 
+    /// Closes the connection at once (session reinstatement).
+    func close() {
+        self.channel.close(promise: nil)
+    }
+
     func shutdown() async {
         self.channel.close(promise: nil)
         try? await self.channel.closeFuture.get()

@@ -42,7 +42,7 @@ extension ISCSIConnectionHandler {
             self.receiveDataOut(dataOut, header: pdu.header, context: context)
         case .nopOut where pdu.header.initiatorTaskTag == 0xffff_ffff:
             // The answer to a target ping: nothing to send back.
-            break
+            self.receivePingAnswer(targetTransferTag: pdu.header.uint32(at: 20))
         case .nopOut, .scsiCommand, .taskManagementRequest, .textRequest, .logoutRequest:
             guard var session = self.session else { return }
             self.session = nil  // keep the window uniquely referenced while it changes

@@ -98,6 +98,7 @@ extension ISCSIConnectionHandler {
             return
         }
         let target = self.loginTarget
+        let snapshot = self.configuration.snapshot
         let queueDepth = target.map { UInt32(clamping: $0.queueDepth) } ?? 1
         var session = ISCSISession(
             type: sessionRequest.sessionType,
@@ -116,6 +117,18 @@ extension ISCSIConnectionHandler {
                 targetPort: port,
                 initiatorPortName: Self.initiatorPortName(sessionRequest.initiatorName, isid: sessionRequest.isid)
             )
+        }
+        if let target {
+            let key = SessionTable.Key(
+                initiatorName: sessionRequest.initiatorName,
+                isid: sessionRequest.isid,
+                targetName: target.name
+            )
+            self.sessionKey = key
+            let previous = self.sessions.register(self.connection, for: key)
+            if !snapshot.options.allowDuplicatedISID {
+                previous?.close()
+            }
         }
         self.session = session
         self.loginTarget = nil
@@ -138,6 +151,7 @@ extension ISCSIConnectionHandler {
         )
         self.encoder = ISCSIPDUEncoder(headerDigest: parameters.headerDigest, dataDigest: parameters.dataDigest)
         self.phase = .fullFeature
+        self.startKeepalive(context: context)
         self.connection.update {
             $0.loginPhase = "full_feature_phase"
             $0.tsih = session.identifyingHandle

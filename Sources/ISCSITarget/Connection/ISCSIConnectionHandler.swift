@@ -26,6 +26,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     let connection: ISCSIConnection
     let configuration: ConfigurationStore
     let registry: ConnectionRegistry
+    let sessions: SessionTable
+    /// This connection's entry in `sessions`, once a Normal session is in full feature phase.
+    var sessionKey: SessionTable.Key?
     let portalGroupTag: Int32
 
     var phase = Phase.login
@@ -41,20 +44,27 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var lastTargetTransferTag: UInt32 = 0
     var logoutDeadline: Scheduled<Void>?
     var loginDeadline: Scheduled<Void>?
+    var keepalive: Keepalive?
+    var keepaliveTask: RepeatedTask?
+    var outstandingPing: OutstandingPing?
+    /// When the last bytes arrived, for the keepalive.
+    var lastActivity = NIODeadline.uptimeNanoseconds(0)
     /// The `TargetAddress` a Normal login declares in its next response (iscsi-options.md §2).
     var pendingTargetAddress: String?
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var needsFlush = false
 
     init(
         connection: ISCSIConnection,
         configuration: ConfigurationStore,
         registry: ConnectionRegistry,
+        sessions: SessionTable,
         portalGroupTag: Int32
     ) {
         self.connection = connection
         self.configuration = configuration
         self.registry = registry
+        self.sessions = sessions
         self.portalGroupTag = portalGroupTag
         self.login = LoginStateMachine(settings: Self.loginSettings(configuration.snapshot.options))
     }
@@ -80,6 +90,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.context = nil
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
+        self.keepaliveTask?.cancel()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -100,13 +111,18 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.session = nil
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)
+        if let key = self.sessionKey {
+            self.sessions.remove(self.connection, for: key)
+        }
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
+        self.keepaliveTask?.cancel()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.reader.receive(self.unwrapInboundIn(data))
+        self.lastActivity = context.eventLoop.now
         while self.phase != .closing {
             do {
                 guard let pdu = try self.reader.nextPDU() else { break }

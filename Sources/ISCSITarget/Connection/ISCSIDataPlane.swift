@@ -5,6 +5,7 @@ import NIOCore
 public struct ISCSIDataPlane: ISCSIConnectionAcceptor {
     private let configuration: ConfigurationStore
     private let connections: ConnectionRegistry
+    private let sessions = SessionTable()
 
     /// Creates the acceptor.
     public init(configuration: ConfigurationStore, connections: ConnectionRegistry) {
@@ -17,6 +18,7 @@ public struct ISCSIDataPlane: ISCSIConnectionAcceptor {
             connection: ISCSIConnection(channel: channel, portalGroupTag: portalGroupTag),
             configuration: self.configuration,
             registry: self.connections,
+            sessions: self.sessions,
             portalGroupTag: portalGroupTag
         )
         try channel.pipeline.syncOperations.addHandler(handler)

@@ -1,7 +1,8 @@
 import ISCSIProtocol
 
 /// Decides, from the configuration, whether a login may proceed (iscsi-options.md §4): target lookup,
-/// deletion, redirection and the initiator-group ACL of the portal group the connection arrived on.
+/// deletion, redirection, the initiator-group ACL of the portal group the connection arrived on, and the CHAP
+/// authentication the login must pass.
 struct LoginResolver {
     /// The outcome: the login state machine's answer, and the target of an accepted Normal login.
     struct Decision {
@@ -25,9 +26,12 @@ struct LoginResolver {
     /// Decides a login of `initiatorName` to `targetName`, or a discovery login when it is nil.
     func resolve(initiatorName: String, targetName: String?) -> Decision {
         guard let targetName else {
+            let chap = self.snapshot.portalGroup(tag: self.portalGroupTag)?.auth ?? self.snapshot.options.discoveryAuth
+            let authentication = self.authentication(chap)
             let grant = LoginSessionGrant(
                 portalGroupTag: UInt16(truncatingIfNeeded: self.portalGroupTag),
-                authentication: Self.authenticationPolicy(self.snapshot.options.discoveryAuth)
+                authentication: authentication.policy,
+                authenticator: authentication.authenticator
             )
             return Decision(resolution: .accepted(grant), target: nil)
         }
@@ -46,12 +50,14 @@ struct LoginResolver {
         guard self.allows(initiatorName, on: target) else {
             return Decision(resolution: .refused(.accessDenied), target: nil)
         }
+        let authentication = self.authentication(target.auth)
         let grant = LoginSessionGrant(
             targetAlias: target.aliasName.isEmpty ? nil : target.aliasName,
             portalGroupTag: UInt16(truncatingIfNeeded: self.portalGroupTag),
             headerDigestRequired: target.headerDigest,
             dataDigestRequired: target.dataDigest,
-            authentication: Self.authenticationPolicy(target.auth)
+            authentication: authentication.policy,
+            authenticator: authentication.authenticator
         )
         return Decision(resolution: .accepted(grant), target: target)
     }
@@ -70,9 +76,8 @@ struct LoginResolver {
         return false
     }
 
-    /// The AuthMethod values a CHAP policy admits. CHAP secrets are not wired to the login yet, so
-    /// "Auto" offers None only; a policy requiring CHAP fails authentication.
-    static func authenticationPolicy(_ policy: CHAPPolicy) -> LoginAuthenticationPolicy {
-        policy.require ? .required : .none
+    /// The authentication a login under `chap` must pass, with the secrets of the auth group it names.
+    private func authentication(_ chap: CHAPPolicy) -> LoginAuthentication {
+        LoginAuthentication(chap, authGroup: self.snapshot.authGroup(tag: chap.group))
     }
 }

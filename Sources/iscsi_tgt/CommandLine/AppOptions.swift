@@ -20,7 +20,7 @@ struct AppOptions: Equatable, Sendable {
     var coreMask: String?
     /// `-p/--main-core`: the core of the app thread.
     var mainCore: Int?
-    /// `-s/--mem-size` in MiB: the budget for block-device memory.
+    /// `-s/--mem-size` in MiB. Validated as SPDK does; the target service does not take a memory cap yet.
     var memorySizeMiB: Int?
     /// `-i/--shm-id`; negative disables shared memory (SPDK default -1).
     var sharedMemoryID = -1

@@ -24,18 +24,18 @@ enum Usage {
              --json-ignore-init-errors   log failing configuration entries and go on
 
         Memory options:
-         -s, --mem-size <size>           memory budget for block devices, MiB or with unit (1G)
+         -s, --mem-size <size>           MiB or with unit (1G); checked, not yet a cap on block-device memory
          -i, --shm-id <id>               shared memory id (negative: none)
-             --no-huge, -R, -g, -n <num>, --huge-dir <path>, --iova-mode <pa|va>, --base-virtaddr <addr>,
-             --msg-mempool-size <num>, --enforce-numa
-                                         accepted for compatibility, no effect
+             --no-huge, -R, --huge-unlink, -g, --single-file-segments, -n, --mem-channels <num>,
+             --huge-dir <path>, --iova-mode <pa|va>, --base-virtaddr <addr>, --msg-mempool-size <num>,
+             --enforce-numa              accepted for compatibility, no effect
 
         PCI options (accepted, no effect):
          -A, --pci-allowed <bdf>, -B, --pci-blocked <bdf> (not both), -u, --no-pci, --vfio-vf-token <uuid>
 
         Log options:
          -L, --logflag <flag>            enable debug output of a component (repeatable); flags:
-                                         all, \(logFlags.joined(separator: ", "))
+                                         \(wrapped(["all"] + logFlags, indent: 33))
              --silence-noticelog         print warnings and errors only
 
         Trace options (accepted, tracing not implemented):
@@ -49,5 +49,19 @@ enum Usage {
          -v, --version                   print the version
 
         """
+    }
+
+    /// A comma-separated list broken into lines of at most 100 columns, continuation lines indented.
+    private static func wrapped(_ words: [String], indent: Int) -> String {
+        var lines: [String] = [""]
+        for word in words {
+            let item = word == words.last ? word : word + ","
+            if let last = lines.last, !last.isEmpty, indent + last.count + 1 + item.count > 100 {
+                lines.append(item)
+            } else {
+                lines[lines.count - 1] += (lines[lines.count - 1].isEmpty ? "" : " ") + item
+            }
+        }
+        return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
     }
 }

@@ -22,6 +22,7 @@ struct FrameworkMethods: Sendable {
     /// How long a failed `framework_start_init` leaves for its reply before the application stops.
     static let replyGracePeriod = Duration.milliseconds(200)
 
+    /// The methods, ready to register.
     func make() -> [RPCMethod] {
         [startInit(), waitInit(), getReactors(), threadStats(), killInstance(), enableLocks(), disableLocks()]
     }

@@ -2,6 +2,7 @@ import JSONRPC
 
 /// The `log_*` methods (rpc-methods.md §A), all callable in both states, over ``LogSettings``.
 enum LogMethods {
+    /// The methods over `settings`, ready to register.
     static func make(settings: LogSettings) -> [RPCMethod] {
         [
             flagSetter("log_set_flag", enabled: true, settings: settings),

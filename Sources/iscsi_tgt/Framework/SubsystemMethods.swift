@@ -3,6 +3,7 @@ import JSONRPC
 
 /// `framework_get_subsystems` and `framework_get_config` (rpc-methods.md §A).
 enum SubsystemMethods {
+    /// The methods, reading the bdev, scsi and iscsi configuration from `service`.
     static func make(service: ISCSITargetService) -> [RPCMethod] {
         [
             RPCMethod("framework_get_subsystems") { params in

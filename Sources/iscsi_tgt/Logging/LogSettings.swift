@@ -101,6 +101,19 @@ final class LogSettings: Sendable {
         return Self.componentNames.map { ($0, enabled.contains($0)) }
     }
 
+    /// The lowest swift-log level of `component` that ``shouldPrint(_:component:)`` can accept.
+    func minimumLevel(component: String) -> Logger.Level {
+        state.withLock { state in
+            switch state.printLevel {
+            case .error: .error
+            case .warning: .warning
+            case .notice: .notice
+            case .info: .info
+            case .debug: state.enabledFlags.contains(component) ? .trace : .info
+            }
+        }
+    }
+
     /// Whether a message of `level` from the logger labelled `component` goes to stderr.
     func shouldPrint(_ level: Logger.Level, component: String) -> Bool {
         let spdkLevel = SPDKLogLevel(level)

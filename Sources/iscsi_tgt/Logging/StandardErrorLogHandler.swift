@@ -10,8 +10,13 @@ struct StandardErrorLogHandler: LogHandler {
     let label: String
     let settings: LogSettings
     var metadata: Logger.Metadata = [:]
-    /// Filtering happens in ``LogSettings``, which RPCs change at run time; this stays at `trace`.
-    var logLevel: Logger.Level = .trace
+
+    /// The lowest level this component prints now, from ``LogSettings`` (which RPCs change at run time),
+    /// so that `Logger` skips building messages nobody will see. Setting it has no effect.
+    var logLevel: Logger.Level {
+        get { settings.minimumLevel(component: label) }
+        set {}
+    }
 
     init(label: String, settings: LogSettings) {
         self.label = label
