@@ -81,20 +81,29 @@ def login_request(flags: int, body: bytes, identity: int = 0) -> bytes:
 def login() -> None:
     security_to_operational = 0x80 | 0 << 2 | 1
     operational_to_full = 0x80 | 1 << 2 | 3
-    write("FuzzLogin", "normal", bytes([0x01]) + login_request(security_to_operational, LOGIN_TEXT)
+    write("FuzzLogin", "normal", bytes([0x01, 0x00]) + login_request(security_to_operational, LOGIN_TEXT)
           + login_request(operational_to_full, OPERATIONAL_TEXT))
-    write("FuzzLogin", "skip-security", bytes([0x00]) + login_request(
+    write("FuzzLogin", "skip-security", bytes([0x00, 0x00]) + login_request(
         operational_to_full, LOGIN_TEXT.replace(b"AuthMethod=None\0", b"") + OPERATIONAL_TEXT))
     discovery = text("InitiatorName=iqn.2016-06.io.fuzz:initiator", "SessionType=Discovery", "AuthMethod=None")
-    write("FuzzLogin", "discovery", bytes([0x01]) + login_request(security_to_operational, discovery)
+    write("FuzzLogin", "discovery", bytes([0x01, 0x00]) + login_request(security_to_operational, discovery)
           + login_request(operational_to_full, text("HeaderDigest=None", "MaxRecvDataSegmentLength=8192")))
-    write("FuzzLogin", "continued", bytes([0x0D]) + login_request(0x40 | 1, LOGIN_TEXT[:30])
+    write("FuzzLogin", "continued", bytes([0x0D, 0x00]) + login_request(0x40 | 1, LOGIN_TEXT[:30])
           + login_request(security_to_operational, LOGIN_TEXT[30:])
           + login_request(operational_to_full, text("HeaderDigest=CRC32C", "DataDigest=CRC32C")))
-    write("FuzzLogin", "chap-required", bytes([0x02]) + login_request(
+    write("FuzzLogin", "chap-required", bytes([0x02, 0x01]) + login_request(
         0x01, LOGIN_TEXT.replace(b"AuthMethod=None", b"AuthMethod=CHAP,None"))
         + login_request(security_to_operational, text("CHAP_A=5")))
-    write("FuzzLogin", "refused", bytes([0x30]) + login_request(security_to_operational, LOGIN_TEXT))
+    chap_response = text("CHAP_N=iqn.2016-06.io.fuzz:initiator", "CHAP_R=0x" + "00" * 16, "CHAP_I=7",
+                         "CHAP_C=0x" + "5a" * 16)
+    write("FuzzLogin", "chap-mutual", bytes([0x02, 0x0F]) + login_request(
+        0x01, LOGIN_TEXT.replace(b"AuthMethod=None", b"AuthMethod=CHAP"))
+        + login_request(0x01, text("CHAP_A=7,6,5")) + login_request(security_to_operational, chap_response))
+    write("FuzzLogin", "chap-base64", bytes([0x01, 0x05]) + login_request(
+        0x01, LOGIN_TEXT.replace(b"AuthMethod=None", b"AuthMethod=CHAP,None"))
+        + login_request(0x01, text("CHAP_A=8,5")) + login_request(security_to_operational, text(
+            "CHAP_N=iqn.2016-06.io.fuzz:initiator", "CHAP_R=0bAAAAAAAAAAAAAAAAAAAAAA==")))
+    write("FuzzLogin", "refused", bytes([0x30, 0x00]) + login_request(security_to_operational, LOGIN_TEXT))
 
 
 def command(cdb: bytes, lun: int = 0, read=False, write_=False, length=0, data: bytes = b"") -> bytes:
@@ -154,7 +163,7 @@ LOGIN_KEYS = ["HeaderDigest", "DataDigest", "MaxConnections", "SendTargets", "Ta
               "DataSequenceInOrder", "ErrorRecoveryLevel", "SessionType", "AuthMethod", "CHAP_A", "CHAP_N",
               "CHAP_R", "CHAP_I", "CHAP_C", "OFMarker", "IFMarker", "OFMarkInt", "IFMarkInt"]
 LOGIN_VALUES = ["None", "CRC32C", "CHAP", "Yes", "No", "Normal", "Discovery", "NotUnderstood", "Irrelevant",
-                "Reject", "All", "0x", "0b", "512", "65536", "16777215", "4294967296", ","]
+                "Reject", "All", "0x", "0b", "0B", "==", "512", "65536", "16777215", "4294967296", ","]
 JSON_TOKENS = ['"jsonrpc"', '"2.0"', '"method"', '"params"', '"id"', '"rpc_get_methods"', '"spdk_get_version"',
                '"fuzz_create_node"', '"fuzz_set_flag"', '"name"', '"queue_depth"', '"luns"', '"comment"',
                '"enabled"', '"ratio"', '"current"', '"include_aliases"', "true", "false", "null", "\\u", "1e308",

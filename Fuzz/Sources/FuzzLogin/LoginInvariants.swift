@@ -25,6 +25,7 @@ struct LoginInvariants {
             self.hasEnded = true
         case .enterFullFeature(let response, let parameters):
             precondition(!self.hasEnded, "a login entered full feature phase after it ended")
+            // The input never learns the CHAP secret or sees the random challenge, so it cannot authenticate.
             precondition(
                 self.grant.authentication != .required,
                 "full feature phase reached without authentication where CHAP is required"
