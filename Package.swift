@@ -11,6 +11,12 @@ let package = Package(
     products: [
         .executable(name: "iscsi_tgt", targets: ["iscsi_tgt"]),
         .executable(name: "iscsi-rpc", targets: ["iscsi-rpc"]),
+        // Libraries for the Fuzz/ package, which builds its fuzz targets on these modules.
+        .library(name: "ISCSIWire", targets: ["ISCSIWire"]),
+        .library(name: "ISCSIProtocol", targets: ["ISCSIProtocol"]),
+        .library(name: "BlockDevice", targets: ["BlockDevice"]),
+        .library(name: "SCSI", targets: ["SCSI"]),
+        .library(name: "JSONRPC", targets: ["JSONRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
