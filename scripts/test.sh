@@ -101,7 +101,7 @@ fi
 
 if wants lint; then
     step "swift format lint --strict"
-    swift format lint --strict -r Sources Tests Package.swift
+    swift format lint --strict -r Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
     record "format lint" $?
 fi
 
