@@ -281,6 +281,37 @@ private struct TwoStepAuthenticator: LoginAuthenticator {
         )
     }
 
+    @Test func requiredDigestNeverOfferedFailsTheLogin() {
+        var machine = LoginStateMachine(settings: TargetLoginSettings())
+        _ = self.start(
+            &machine,
+            Self.request(Self.normalKeys),
+            grant: LoginSessionGrant(portalGroupTag: 1, dataDigestRequired: true)
+        )
+        self.expectFailure(
+            machine.receive(Self.request(csg: Self.operational, nsg: Self.fullFeature, ["MaxBurstLength": "262144"])),
+            .missingParameter
+        )
+    }
+
+    @Test func requiredDigestOfferedReachesFullFeature() {
+        var machine = LoginStateMachine(settings: TargetLoginSettings())
+        _ = self.start(
+            &machine,
+            Self.request(Self.normalKeys),
+            grant: LoginSessionGrant(portalGroupTag: 1, headerDigestRequired: true)
+        )
+        guard
+            case .enterFullFeature(_, let parameters) = machine.receive(
+                Self.request(csg: Self.operational, nsg: Self.fullFeature, ["HeaderDigest": "CRC32C,None"])
+            )
+        else {
+            Issue.record("expected full feature phase")
+            return
+        }
+        #expect(parameters.headerDigest)
+    }
+
     @Test func unknownKeysAreAnsweredNotUnderstood() throws {
         var machine = LoginStateMachine(settings: TargetLoginSettings())
         _ = self.start(&machine, Self.request(Self.normalKeys))

@@ -241,6 +241,9 @@ public struct LoginStateMachine: Sendable {
         }
         response.nextStage = nextStage
         if nextStage == .fullFeaturePhase {
+            guard !negotiation.negotiator.lacksRequiredDigest else {
+                return self.fail(.missingParameter)
+            }
             self.state = .fullFeature
             return .enterFullFeature(response, negotiation.negotiator.parameters)
         }

@@ -57,6 +57,14 @@ public struct KeyNegotiator: Sendable {
     }
 
     /// The parameters in force, typed.
+    /// Whether the target requires a digest that the login did not turn on: the initiator never offered the
+    /// key, so RFC 7143's default (None) would be in force. Such a login must not reach full feature phase.
+    public var lacksRequiredDigest: Bool {
+        let parameters = self.parameters
+        return (self.settings.headerDigestRequired && !parameters.headerDigest)
+            || (self.settings.dataDigestRequired && !parameters.dataDigest)
+    }
+
     public var parameters: NegotiatedParameters {
         NegotiatedParameters(
             headerDigest: self.isCRC32C(.headerDigest),
