@@ -87,6 +87,7 @@ public struct SCSIDevice: Sendable {
                     logicalUnit: nil,
                     operation: operation,
                     dataOutLength: 0,
+                    transferLength: nil,
                     dataInLimit: min(operation.allocationLength, expectedLength)
                 )
             )
@@ -98,9 +99,9 @@ public struct SCSIDevice: Sendable {
             return .completed(.checkCondition(attention))
         }
 
-        let dataOutLength: Int
+        let lengths: (dataOut: Int, transfer: Int?)
         do {
-            dataOutLength = try self.validate(operation, of: command, on: logicalUnit)
+            lengths = try self.validate(operation, of: command, on: logicalUnit)
         } catch {
             return .completed(.checkCondition(error.sense))
         }
@@ -108,7 +109,8 @@ public struct SCSIDevice: Sendable {
             SCSIPreparedCommand(
                 logicalUnit: logicalUnit,
                 operation: operation,
-                dataOutLength: dataOutLength,
+                dataOutLength: lengths.dataOut,
+                transferLength: lengths.transfer,
                 dataInLimit: min(operation.allocationLength, expectedLength)
             )
         )
@@ -142,7 +144,11 @@ public struct SCSIDevice: Sendable {
             case .read:
                 return logicalUnit.read(transfer, limit: limit, into: &dataIn)
             case .write:
-                return logicalUnit.write(transfer, dataOut: Self.trim(dataOut, to: prepared.dataOutLength))
+                return logicalUnit.write(
+                    transfer,
+                    length: prepared.dataOutLength,
+                    dataOut: Self.trim(dataOut, to: prepared.dataOutLength)
+                )
             }
         case .testUnitReady, .startStopUnit, .modeSelect:
             return .good()
@@ -198,21 +204,25 @@ public struct SCSIDevice: Sendable {
         self.logicalUnitsByID.keys.sorted()
     }
 
-    /// Checks `operation` against the logical unit and returns its data-out length.
+    /// Checks `operation` against the logical unit and returns its data-out length and, for block transfers, the
+    /// bytes its CDB asks to move.
     private func validate(
         _ operation: SCSIOperation,
         of command: SCSICommand,
         on logicalUnit: LogicalUnit
-    ) throws(SCSICheckCondition) -> Int {
+    ) throws(SCSICheckCondition) -> (dataOut: Int, transfer: Int?) {
+        let expectedLength = Int(command.expectedDataTransferLength)
         let dataOutLength: Int
         switch operation {
         case .blockTransfer(let transfer):
             let bytes = try transfer.validate(on: logicalUnit)
-            // A transfer must go the way the transport's R/W bits say (SPDK: "Incorrect data direction").
-            if bytes > 0 && !(transfer.direction == .read ? command.isRead : command.isWrite) {
+            // A transfer that moves data must go the way the transport's R/W bits say (SPDK: "Incorrect data
+            // direction"). With an EDTL of 0 nothing moves: the command runs and reports an overflow residual.
+            if bytes > 0 && expectedLength > 0 && !(transfer.direction == .read ? command.isRead : command.isWrite) {
                 throw .invalidFieldInCDB
             }
-            dataOutLength = transfer.direction == .write ? bytes : 0
+            // A write longer than the EDTL writes only what the initiator sends (RFC 7143 §11.4.5.1).
+            return (transfer.direction == .write ? min(bytes, expectedLength) : 0, bytes)
         case .inquiry(let inquiry):
             try inquiry.validate(on: logicalUnit)
             dataOutLength = 0
@@ -233,11 +243,10 @@ public struct SCSIDevice: Sendable {
         default:
             dataOutLength = 0
         }
-        guard dataOutLength == 0 || (command.isWrite && dataOutLength <= Int(command.expectedDataTransferLength))
-        else {
+        guard dataOutLength == 0 || (command.isWrite && dataOutLength <= expectedLength) else {
             throw .invalidFieldInCDB
         }
-        return dataOutLength
+        return (dataOutLength, nil)
     }
 
     /// INQUIRY and REPORT LUNS addressed to a LUN with no logical unit.

@@ -32,6 +32,7 @@ public struct AdditionalSenseCode: Sendable, Hashable {
 
     public static let noAdditionalSenseInformation = Self(code: 0x00, qualifier: 0x00)
     public static let writeError = Self(code: 0x0C, qualifier: 0x00)
+    public static let invalidFieldInInformationUnit = Self(code: 0x0E, qualifier: 0x03)
     public static let unrecoveredReadError = Self(code: 0x11, qualifier: 0x00)
     public static let parameterListLengthError = Self(code: 0x1A, qualifier: 0x00)
     public static let miscompareDuringVerify = Self(code: 0x1D, qualifier: 0x00)

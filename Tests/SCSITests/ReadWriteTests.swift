@@ -127,15 +127,98 @@ import Testing
         #expect(prepared.dataInLimit == 0)
     }
 
-    @Test func writeLongerThanExpectedLengthIsRefused() throws {
+    @Test func writeLongerThanExpectedLengthWritesOnlyTheExpectedBlocks() throws {
         let fixture = try SCSITestFixture()
-        let result = fixture.run(self.write10(lba: 0, blocks: 4), expectedLength: 1024, isWrite: true)
-        #expect(result.completion == .illegalRequest(.invalidFieldInCDB))
-        // A WRITE without the W bit is refused too.
+        let old = self.pattern(2048, seed: 1)
+        _ = fixture.run(
+            self.write10(lba: 0, blocks: 4),
+            expectedLength: 2048,
+            isWrite: true,
+            dataOut: [.init(bytes: old)]
+        )
+        guard
+            case .ready(let prepared) = fixture.prepare(
+                self.write10(lba: 0, blocks: 4),
+                expectedLength: 1024,
+                isWrite: true
+            )
+        else {
+            Issue.record("a WRITE longer than the EDTL must run")
+            return
+        }
+        #expect(prepared.dataOutLength == 1024)
+        #expect(prepared.transferLength == 2048)
+
+        let new = self.pattern(1024, seed: 9)
+        let result = fixture.run(
+            self.write10(lba: 0, blocks: 4),
+            expectedLength: 1024,
+            isWrite: true,
+            dataOut: [.init(bytes: new)]
+        )
+        #expect(result.completion == .good())
+        #expect(fixture.run(self.read10(lba: 0, blocks: 4), expectedLength: 2048).data == new + old[1024...])
+    }
+
+    @Test func writeWithNoExpectedDataWritesNothing() throws {
+        let fixture = try SCSITestFixture()
+        let old = self.pattern(512, seed: 3)
+        _ = fixture.run(
+            self.write10(lba: 0, blocks: 1),
+            expectedLength: 512,
+            isWrite: true,
+            dataOut: [.init(bytes: old)]
+        )
+        #expect(fixture.run(self.write10(lba: 0, blocks: 1), expectedLength: 0, isWrite: true).completion == .good())
+        // With nothing to move, the R/W bits do not matter.
+        #expect(fixture.run(self.write10(lba: 0, blocks: 1), expectedLength: 0).completion == .good())
+        #expect(fixture.run(self.read10(lba: 0, blocks: 1), expectedLength: 512).data == old)
+    }
+
+    @Test func writeCutInsideABlockIsRefusedUnwritten() throws {
+        let fixture = try SCSITestFixture()
+        let old = self.pattern(512, seed: 5)
+        _ = fixture.run(
+            self.write10(lba: 0, blocks: 1),
+            expectedLength: 512,
+            isWrite: true,
+            dataOut: [.init(bytes: old)]
+        )
+        let result = fixture.run(
+            self.write10(lba: 0, blocks: 1),
+            expectedLength: 200,
+            isWrite: true,
+            dataOut: [ByteBuffer(repeating: 0x62, count: 200)]
+        )
+        #expect(result.completion == .illegalRequest(.invalidFieldInInformationUnit))
+        #expect(fixture.run(self.read10(lba: 0, blocks: 1), expectedLength: 512).data == old)
+    }
+
+    @Test func transferAgainstTheWrongDirectionIsRefused() throws {
+        let fixture = try SCSITestFixture()
         #expect(
             fixture.run(self.write10(lba: 0, blocks: 1), expectedLength: 512).completion
                 == .illegalRequest(.invalidFieldInCDB)
         )
+    }
+
+    @Test func readReportsTheLengthItsCDBAsksFor() throws {
+        let fixture = try SCSITestFixture()
+        for expected: UInt32 in [0, 200, 512, 10_000] {
+            guard
+                case .ready(let prepared) = fixture.prepare(
+                    self.read10(lba: 0, blocks: 1),
+                    expectedLength: expected,
+                    isWrite: false
+                )
+            else {
+                Issue.record("READ(10) of one block with EDTL \(expected) must run")
+                continue
+            }
+            #expect(prepared.transferLength == 512)
+            #expect(prepared.dataInLimit == Int(expected))
+        }
+        #expect(fixture.run(self.read10(lba: 0, blocks: 1), expectedLength: 0).completion == .good())
     }
 
     @Test func missingDataOutIsAnError() throws {

@@ -27,7 +27,7 @@ extension ISCSIConnectionHandler {
         switch preparation {
         case .completed(let completion):
             self.commandCompleted(isImmediate: command.isImmediate)
-            self.sendCompletion(completion, dataIn: ByteBuffer(), of: command, dataOutLength: 0, context: context)
+            self.sendCompletion(completion, dataIn: ByteBuffer(), of: command, wantedLength: 0, context: context)
         case .ready(let prepared):
             var write = PendingWrite(
                 command: command,
@@ -94,24 +94,27 @@ extension ISCSIConnectionHandler {
             completion,
             dataIn: dataIn,
             of: write.command,
-            dataOutLength: write.prepared.dataOutLength,
+            wantedLength: write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil),
             context: context
         )
     }
 
     /// Sends the read data as Data-In PDUs and the status, in the last Data-In when the command ended
     /// GOOD without sense, else in a SCSI Response.
+    ///
+    /// The residual compares the expected data transfer length with `wantedLength`, the bytes the command asked to
+    /// move (a block transfer's CDB length, a write's data-out), or with the data-in length when that is nil.
     private func sendCompletion(
         _ completion: SCSICompletion,
         dataIn: ByteBuffer,
         of command: SCSICommandPDU,
-        dataOutLength: Int,
+        wantedLength: Int?,
         context: ChannelHandlerContext
     ) {
         let expected = command.expectedDataTransferLength
         var expDataSN: UInt32 = 0
         if dataIn.readableBytes > 0, let session = self.session {
-            let residual = SCSIResidual(expected: expected, actual: dataIn.readableBytes)
+            let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataIn.readableBytes)
             let carriesStatus = completion.status == .good && completion.sense == nil
             var sequence = DataInSequence(
                 initiatorTaskTag: command.initiatorTaskTag,
@@ -136,8 +139,7 @@ extension ISCSIConnectionHandler {
             }
             expDataSN = sequence.nextDataSN
         }
-        let actual = command.isWrite ? dataOutLength : dataIn.readableBytes
-        let residual = expected == 0 ? SCSIResidual.none : SCSIResidual(expected: expected, actual: actual)
+        let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataIn.readableBytes)
         var senseSegment = ByteBuffer()
         if let sense = completion.sense {
             senseSegment = context.channel.allocator.buffer(capacity: 2 + SenseData.encodedLength)

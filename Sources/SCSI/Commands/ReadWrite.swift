@@ -93,9 +93,16 @@ extension LogicalUnit {
         return .good(dataInLength: bytes)
     }
 
-    /// Writes the data-out segments, which hold exactly the transfer's bytes.
-    func write(_ transfer: BlockTransfer, dataOut: [ByteBuffer]) -> SCSICompletion {
-        guard transfer.transferLength > 0 else {
+    /// Writes the data-out segments, which hold exactly `length` bytes: the transfer's bytes, or fewer when the
+    /// expected data transfer length cut the write short (residual overflow). A short write stores the whole
+    /// blocks it carries; one ending inside a block cannot be stored as sent and is refused with INVALID FIELD IN
+    /// INFORMATION UNIT before anything is written (FCP-4 §9.4.2, the choice libiscsi's residual tests accept).
+    func write(_ transfer: BlockTransfer, length: Int, dataOut: [ByteBuffer]) -> SCSICompletion {
+        let blockSize = Int(self.blockDevice.blockSize)
+        guard length % blockSize == 0 else {
+            return .checkCondition(.illegalRequest(.invalidFieldInInformationUnit))
+        }
+        guard length > 0 else {
             return .good()
         }
         var status = self.blockDevice.write(lba: transfer.logicalBlockAddress, segments: dataOut)
