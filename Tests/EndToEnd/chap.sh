@@ -91,16 +91,21 @@ check "iscsi_target_node_set_auth -d" rpc iscsi_target_node_set_auth -d "$IQN"
 check "login without CHAP" inq
 check_fails "login insisting on CHAP fails" inq "$CHAP_USER%$CHAP_SECRET@"
 
-section "discovery: portal groups copy iscsi_set_discovery_auth when created"
+section "discovery: iscsi_set_discovery_auth applies to portal groups without their own auth"
 check "discovery without CHAP on portal group 1 (Auto)" discover "$PORT"
-check "iscsi_set_discovery_auth -r -g 1" rpc iscsi_set_discovery_auth -r -g 1
 PORT2=$(e2e_free_port)
 check "iscsi_create_portal_group 2 127.0.0.1:$PORT2" rpc iscsi_create_portal_group 2 "127.0.0.1:$PORT2"
 check "portal 127.0.0.1:$PORT2 listens" e2e_wait_port "$PORT2"
-check_auth_failure "discovery without credentials on portal group 2 fails" discover "$PORT2"
-check "discovery with the right secret on portal group 2" discover "$PORT2" "$CHAP_USER%$CHAP_SECRET@"
-check_auth_failure "discovery with a wrong secret on portal group 2 fails" discover "$PORT2" "$CHAP_USER%nope@"
-check "portal group 1, created before, keeps Auto" discover "$PORT"
+check "iscsi_portal_group_set_auth 2 -d (its own policy)" rpc iscsi_portal_group_set_auth 2 -d
+check "iscsi_set_discovery_auth -r -g 1" rpc iscsi_set_discovery_auth -r -g 1
+check_auth_failure "discovery without credentials on portal group 1 fails" discover "$PORT"
+check "discovery with the right secret on portal group 1" discover "$PORT" "$CHAP_USER%$CHAP_SECRET@"
+check_auth_failure "discovery with a wrong secret on portal group 1 fails" discover "$PORT" "$CHAP_USER%nope@"
+check "portal group 2, with its own auth, keeps no CHAP" discover "$PORT2"
+PORT3=$(e2e_free_port)
+check "iscsi_create_portal_group 3 127.0.0.1:$PORT3" rpc iscsi_create_portal_group 3 "127.0.0.1:$PORT3"
+check "portal 127.0.0.1:$PORT3 listens" e2e_wait_port "$PORT3"
+check_auth_failure "a portal group created afterwards copies it" discover "$PORT3"
 
 section "discovery: iscsi_portal_group_set_auth"
 check "iscsi_portal_group_set_auth 1 -r -m -g 1" rpc iscsi_portal_group_set_auth 1 -r -m -g 1
