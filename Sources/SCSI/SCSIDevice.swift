@@ -98,6 +98,9 @@ public struct SCSIDevice: Sendable {
         } else if let attention = nexus.takeUnitAttention(for: logicalUnit) {
             return .completed(.checkCondition(attention))
         }
+        if logicalUnit.conflicts(operation.reservationAccess, from: nexus.identifier) {
+            return .completed(SCSICompletion(status: .reservationConflict))
+        }
 
         let lengths: (dataOut: Int, transfer: Int?)
         do {
@@ -161,6 +164,7 @@ public struct SCSIDevice: Sendable {
             }
             return dataIn.writeDataIn(data, limit: limit)
         case .reportLUNs(let report):
+            nexus.clearUnitAttention(.reportedLUNsDataHasChanged, at: logicalUnit)
             return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
         case .requestSense:
             let sense = nexus.takeUnitAttention(for: logicalUnit) ?? .noSense
@@ -182,6 +186,16 @@ public struct SCSIDevice: Sendable {
             )
         case .unmap(let unmap):
             return logicalUnit.unmap(unmap, parameters: Self.gather(dataOut, length: prepared.dataOutLength))
+        case .persistentReserveIn(let reserveIn):
+            return logicalUnit.persistentReserveIn(reserveIn, limit: limit, into: &dataIn)
+        case .persistentReserveOut(let reserveOut):
+            return logicalUnit.persistentReserveOut(
+                reserveOut,
+                parameters: Self.gather(dataOut, length: prepared.dataOutLength),
+                from: nexus.identifier
+            )
+        case .legacyReservation(let reservation):
+            return logicalUnit.reserveOrRelease(reservation, from: nexus.identifier)
         }
     }
 
@@ -240,6 +254,8 @@ public struct SCSIDevice: Sendable {
             dataOutLength = try compareAndWrite.validate(on: logicalUnit)
         case .modeSelect(let modeSelect):
             dataOutLength = Int(modeSelect.parameterListLength)
+        case .persistentReserveOut(let reserveOut):
+            dataOutLength = Int(clamping: reserveOut.parameterListLength)
         default:
             dataOutLength = 0
         }

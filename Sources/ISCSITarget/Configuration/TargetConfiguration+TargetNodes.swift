@@ -72,7 +72,12 @@ extension TargetConfiguration {
 
     private func makeLUN(id: Int, bdevName: String) throws(ConfigurationError) -> TargetNode.LUN {
         guard let device = self.blockDevices.device(named: bdevName) else { throw .invalid }
-        return TargetNode.LUN(id: id, bdevName: device.name, unit: LogicalUnit(id: UInt16(id), blockDevice: device))
+        let unit = LogicalUnit(
+            id: UInt16(id),
+            blockDevice: device,
+            reservationStorage: self.reservationStates?.storage(forBlockDevice: device.name)
+        )
+        return TargetNode.LUN(id: id, bdevName: device.name, unit: unit)
     }
 
     /// iscsi_target_node_add_lun: `lunID` -1 picks the lowest free id. Allowed while sessions run.

@@ -1,0 +1,28 @@
+extension SCSIDevice {
+    /// The I_T nexus `nexus` is gone (its session logged out or its connection dropped): each logical unit releases
+    /// an SPC-2 reservation it held and stops counting it among the nexuses a unit attention reaches.
+    public func noteNexusLoss(_ nexus: SCSINexus) {
+        for logicalUnit in self.logicalUnits {
+            logicalUnit.noteNexusLoss(nexus.identifier)
+        }
+    }
+
+    /// LOGICAL UNIT RESET of the LUN `logicalUnitNumber` (SAM format), received through `nexus`: see
+    /// ``LogicalUnit/reset(by:condition:)``. False when the LUN has no logical unit.
+    @discardableResult
+    public func resetLogicalUnit(_ logicalUnitNumber: UInt64, by nexus: SCSINexus) -> Bool {
+        guard let id = LogicalUnitAddress.decode(logicalUnitNumber), let logicalUnit = self.logicalUnit(id: id) else {
+            return false
+        }
+        logicalUnit.reset(by: nexus.identifier)
+        return true
+    }
+
+    /// TARGET WARM RESET or TARGET COLD RESET received through `nexus`: every logical unit is reset and the
+    /// other I_T nexuses get POWER ON, RESET, OR BUS DEVICE RESET OCCURRED.
+    public func reset(by nexus: SCSINexus) {
+        for logicalUnit in self.logicalUnits {
+            logicalUnit.reset(by: nexus.identifier, condition: .powerOnResetOrBusDeviceResetOccurred)
+        }
+    }
+}
