@@ -117,20 +117,24 @@ struct ReservationCommandTests {
         #expect(self.reserveOut(.register, second: true, serviceActionKey: 0x2222, flags: 0x04) == .good())
         #expect(self.reserveOut(.reserve, type: .exclusiveAccess, key: 0x1111) == .good())
         let data = self.run(Self.reserveIn(.readFullStatus)).data
-        #expect(data.count == 8 + 2 * (24 + 44))
-        #expect(Array(data[4..<8]) == bigEndian(UInt32(2 * (24 + 44))))
+        let firstID = ISCSITransportID.bytes(initiatorPortName: self.fixture.nexus.initiatorPortName)
+        let secondID = ISCSITransportID.bytes(initiatorPortName: Self.secondPortName)
+        #expect(firstID.count % 4 == 0 && Array(firstID[2..<4]) == bigEndian(UInt16(firstID.count - 4)))
+        #expect(data.count == 8 + 24 + firstID.count + 24 + secondID.count)
+        #expect(Array(data[4..<8]) == bigEndian(UInt32(data.count - 8)))
         // The holder: key, R_HOLDER, type, relative target port 1, an iSCSI initiator-port TransportID.
-        let first = Array(data[8..<(8 + 24 + 44)])
+        let first = Array(data[8..<(8 + 24 + firstID.count)])
         #expect(Array(first[0..<8]) == bigEndian(UInt64(0x1111)))
         #expect(first[12] == 0x01 && first[13] == 0x03)
-        #expect(Array(first[18..<24]) == [0, 1, 0, 0, 0, 44])
-        #expect(first[24] == 0x45 && Array(first[26..<28]) == [0, 40])
+        #expect(Array(first[18..<24]) == [0, 1] + bigEndian(UInt32(firstID.count)))
+        #expect(first[24] == 0x45)
         let name = first[28...].prefix { $0 != 0 }
         #expect(String(decoding: name, as: UTF8.self) == self.fixture.nexus.initiatorPortName)
         // The ALL_TG_PT registrant: no holder, no relative port.
-        let secondDescriptor = Array(data[(8 + 24 + 44)...])
+        let secondDescriptor = Array(data[(8 + 24 + firstID.count)...])
         #expect(secondDescriptor[12] == 0x02 && secondDescriptor[13] == 0)
         #expect(Array(secondDescriptor[18..<20]) == [0, 0])
+        #expect(Array(secondDescriptor[24...]) == secondID)
     }
 
     @Test mutating func serviceActionRange() {
@@ -181,7 +185,7 @@ struct ReservationCommandTests {
         )
         let preempted = self.run(Self.testUnitReady).completion
         #expect(preempted == .checkCondition(SenseData(key: .unitAttention, code: .registrationsPreempted)))
-        #expect(self.run(Self.testUnitReady).completion == Self.conflict)
+        #expect(self.run(Self.read10).completion == Self.conflict)
         #expect(self.run(Self.testUnitReady, second: true).completion == .good())
     }
 
@@ -209,7 +213,8 @@ struct ReservationCommandTests {
         #expect(self.reserveOut(.register, serviceActionKey: 0xAA) == .good())
         #expect(self.reserveOut(.reserve, type: .exclusiveAccess, key: 0xAA) == .good())
         #expect(self.write(second: true) == Self.conflict)
-        let transportID = ISCSITransportID.bytes(initiatorPortName: Self.secondPortName.uppercased())
+        // The separator and ISID may come in upper case.
+        let transportID = ISCSITransportID.bytes(initiatorPortName: "iqn.2024-01.test:second,I,0X000000000002")
         let header = bigEndian(UInt64(0xAA)) + bigEndian(UInt64(0xCC)) + [0, 0x02] + bigEndian(UInt16(1))
         let parameters = header + bigEndian(UInt32(transportID.count)) + transportID
         let cdb = [0x5F, 0x07, 0x03, 0, 0] + bigEndian(UInt32(parameters.count)) + [0]
@@ -243,12 +248,17 @@ struct ReservationCommandTests {
         self.fixture.device.noteNexusLoss(self.fixture.nexus)
         #expect(self.run([0x16, 0, 0, 0, 0, 0], second: true).completion == .good())
         #expect(self.run(Self.testUnitReady).completion == Self.conflict)
-        self.fixture.device.resetLogicalUnit(0, by: self.fixture.nexus)
-        // The reset released the reservation; the other nexus learns of the reset, the requester does not.
+        self.fixture.device.resetLogicalUnit(0)
+        // The reset released the reservation; every nexus learns of the reset, the requester too.
+        let reset = SCSICompletion.checkCondition(SenseData(key: .unitAttention, code: .busDeviceResetFunctionOccurred))
+        #expect(self.run(Self.testUnitReady).completion == reset)
         #expect(self.run(Self.testUnitReady).completion == .good())
-        let reset = self.run(Self.testUnitReady, second: true).completion
-        #expect(reset == .checkCondition(SenseData(key: .unitAttention, code: .busDeviceResetFunctionOccurred)))
+        #expect(self.run(Self.testUnitReady, second: true).completion == reset)
         #expect(self.run(Self.testUnitReady, second: true).completion == .good())
+        // A target reset reports 29 00.
+        self.fixture.device.reset()
+        let powerOn = self.run(Self.testUnitReady).completion
+        #expect(powerOn == .checkCondition(SenseData(key: .unitAttention, code: .powerOnResetOrBusDeviceResetOccurred)))
     }
 
     @Test mutating func reserve6ConflictsWithPersistentRegistrations() {
@@ -288,7 +298,9 @@ struct ReservationCommandTests {
         #expect(table.pendingConditions(for: Self.other).isEmpty)
         table.clear(.reportedLUNsDataHasChanged, for: Self.nexus)
         #expect(table.take(for: Self.nexus) == nil)
+        table.raise(.modeParametersChanged) { _ in true }
         table.noteLoss(Self.nexus)
+        #expect(table.take(for: Self.nexus) == nil)
         table.raise(.modeParametersChanged) { _ in true }
         #expect(table.take(for: Self.nexus) == nil)
     }

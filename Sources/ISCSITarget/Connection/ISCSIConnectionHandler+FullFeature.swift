@@ -202,19 +202,15 @@ extension ISCSIConnectionHandler {
             where write.command.logicalUnitNumber == request.logicalUnitNumber {
                 self.abortWrite(initiatorTaskTag: tag)
             }
-            if TaskManagementRequestPDU.Function(rawValue: request.function) == .logicalUnitReset,
-                let device = self.session?.device, let nexus = self.session?.nexus
-            {
-                device.resetLogicalUnit(request.logicalUnitNumber, by: nexus)
+            if TaskManagementRequestPDU.Function(rawValue: request.function) == .logicalUnitReset {
+                self.session?.device?.resetLogicalUnit(request.logicalUnitNumber)
             }
             response = .functionComplete
         case .targetWarmReset:
             for tag in self.session?.pendingWrites.keys.map({ $0 }) ?? [] {
                 self.abortWrite(initiatorTaskTag: tag)
             }
-            if let device = self.session?.device, let nexus = self.session?.nexus {
-                device.reset(by: nexus)
-            }
+            self.session?.device?.reset()
             response = .functionComplete
         case .clearACA, .targetColdReset, .taskReassign, nil:
             response = .functionNotSupported

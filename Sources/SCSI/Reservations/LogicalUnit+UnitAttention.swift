@@ -18,19 +18,17 @@ extension LogicalUnit {
         self.raiseUnitAttention(.modeParametersChanged, except: nexus)
     }
 
-    /// A LOGICAL UNIT RESET (or, with 29 00, a target reset) received through `nexus`: releases the SPC-2
-    /// reservation (persistent reservations survive resets) and establishes `condition` for every other I_T nexus
-    /// (the requester knows, from the task management response).
-    public func reset(
-        by nexus: NexusIdentifier?,
-        condition: AdditionalSenseCode = .busDeviceResetFunctionOccurred
-    ) {
+    /// A LOGICAL UNIT RESET (or, with 29 00, a target reset): releases the SPC-2 reservation (persistent
+    /// reservations survive resets) and establishes `condition` for every I_T nexus in contact, the one that
+    /// asked for the reset included (SAM-5 §6.3; libiscsi's MultipathIO.Reset expects it on every path).
+    public func reset(condition: AdditionalSenseCode = .busDeviceResetFunctionOccurred) {
         self.changeReservations { $0.dropLegacyReservation() }
-        self.raiseUnitAttention(condition, except: nexus)
+        self.raiseUnitAttention(condition)
     }
 
-    /// The I_T nexus `nexus` is gone (logout, connection loss): its SPC-2 reservation is released and conditions
-    /// for "every nexus" stop reaching it until it sends a command again.
+    /// The I_T nexus `nexus` is gone (logout, connection loss): its SPC-2 reservation is released, the unit
+    /// attentions pending for it are dropped and conditions for "every nexus" stop reaching it until it sends a
+    /// command again.
     public func noteNexusLoss(_ nexus: NexusIdentifier) {
         self.changeReservations { $0.dropLegacyReservation(heldBy: nexus) }
         self.changeUnitAttentions { $0.noteLoss(nexus) }

@@ -7,22 +7,22 @@ extension SCSIDevice {
         }
     }
 
-    /// LOGICAL UNIT RESET of the LUN `logicalUnitNumber` (SAM format), received through `nexus`: see
-    /// ``LogicalUnit/reset(by:condition:)``. False when the LUN has no logical unit.
+    /// LOGICAL UNIT RESET of the LUN `logicalUnitNumber` (SAM format): see ``LogicalUnit/reset(condition:)``.
+    /// False when the LUN has no logical unit.
     @discardableResult
-    public func resetLogicalUnit(_ logicalUnitNumber: UInt64, by nexus: SCSINexus) -> Bool {
+    public func resetLogicalUnit(_ logicalUnitNumber: UInt64) -> Bool {
         guard let id = LogicalUnitAddress.decode(logicalUnitNumber), let logicalUnit = self.logicalUnit(id: id) else {
             return false
         }
-        logicalUnit.reset(by: nexus.identifier)
+        logicalUnit.reset()
         return true
     }
 
-    /// TARGET WARM RESET or TARGET COLD RESET received through `nexus`: every logical unit is reset and the
-    /// other I_T nexuses get POWER ON, RESET, OR BUS DEVICE RESET OCCURRED.
-    public func reset(by nexus: SCSINexus) {
+    /// TARGET WARM RESET or TARGET COLD RESET: every logical unit is reset and every I_T nexus gets POWER ON,
+    /// RESET, OR BUS DEVICE RESET OCCURRED.
+    public func reset() {
         for logicalUnit in self.logicalUnits {
-            logicalUnit.reset(by: nexus.identifier, condition: .powerOnResetOrBusDeviceResetOccurred)
+            logicalUnit.reset(condition: .powerOnResetOrBusDeviceResetOccurred)
         }
     }
 }

@@ -14,10 +14,11 @@ struct UnitAttentionTable: Sendable, Hashable {
         self.contacts.insert(nexus)
     }
 
-    /// Forgets `nexus` after the I_T nexus was lost (logout, dropped connection). Conditions already pending for
-    /// it stay: the same initiator port logging in again through the same target port is the same I_T nexus.
+    /// Forgets `nexus` and its pending conditions after the I_T nexus was lost (logout, dropped connection): a
+    /// later login starts afresh, even with the same ISID.
     mutating func noteLoss(_ nexus: NexusIdentifier) {
         self.contacts.remove(nexus)
+        self.pending[nexus] = nil
     }
 
     /// Establishes `code` for `nexus`. A reset condition supersedes every other pending one; a condition already
