@@ -10,7 +10,7 @@ import Testing
 
     static func temporaryDirectory() throws -> String {
         var template = Array("/tmp/pr-state.XXXXXX".utf8CString)
-        let path = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress) }
+        let path = template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }
         return String(cString: try #require(path))
     }
 
