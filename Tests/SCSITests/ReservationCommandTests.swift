@@ -315,6 +315,23 @@ struct ReservationCommandTests {
         #expect(changed == .checkCondition(SenseData(key: .unitAttention, code: .modeParametersChanged)))
     }
 
+    @Test func reportLUNsClearsReportedLUNsDataHasChangedAtEveryLUN() throws {
+        let fixture = try SCSITestFixture()
+        let second = LogicalUnit(
+            id: 1,
+            blockDevice: try MallocBlockDevice(.init(name: "Malloc1", blockCount: 64, blockSize: 512))
+        )
+        fixture.device.add(second)
+        #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
+        #expect(fixture.run(ReservationCommandTests.testUnitReady, lun: 1).completion == .good())
+        fixture.device.noteReportedLUNsChanged()
+        let changed = SCSICompletion.checkCondition(SenseData(key: .unitAttention, code: .reportedLUNsDataHasChanged))
+        #expect(fixture.run(ReservationCommandTests.testUnitReady, lun: 1).completion == changed)
+        #expect(fixture.run([0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]).completion.status == .good)
+        #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
+        #expect(fixture.run(ReservationCommandTests.testUnitReady, lun: 1).completion == .good())
+    }
+
     @Test func reportLUNsClearsReportedLUNsDataHasChanged() throws {
         var fixture = try ReservationCommandTests()
         #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
