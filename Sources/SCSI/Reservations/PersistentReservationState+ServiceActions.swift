@@ -215,13 +215,8 @@ extension PersistentReservationState {
             return .reservationConflict
         }
         self.registrations.removeAll { $0.key == key }
-        if let reservation = self.reservation,
-            reservation.type.isAllRegistrants
-                ? self.registrations.isEmpty
-                : !self.registrations.contains(where: {
-                    $0.nexus == reservation.holder
-                })
-        {
+        // An all-registrants reservation lasts while anyone is registered.
+        if self.reservation?.type.isAllRegistrants == true && self.registrations.isEmpty {
             self.reservation = nil
         }
         self.generation &+= 1
