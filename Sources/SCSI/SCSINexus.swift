@@ -10,6 +10,8 @@ public struct SCSINexus: Sendable {
     public let initiatorPortName: String
     /// For each logical unit seen so far, the capacity generation the initiator last knew.
     private var knownCapacityGenerations: [ObjectIdentifier: UInt64] = [:]
+    /// The EXTENDED COPY results held for RECEIVE COPY RESULTS.
+    var heldCopyResults = HeldCopyResults()
 
     public init(targetPort: SCSITargetPort, initiatorPortName: String) {
         self.targetPort = targetPort

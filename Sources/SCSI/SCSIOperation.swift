@@ -14,12 +14,23 @@ public enum SCSIOperation: Sendable, Hashable {
     case writeSame(WriteSame)
     case compareAndWrite(CompareAndWrite)
     case startStopUnit
+    case reportSupportedOperationCodes(ReportSupportedOperationCodes)
+    case reportSupportedTaskManagementFunctions(ReportSupportedTaskManagementFunctions)
+    case getLBAStatus(GetLBAStatus)
+    case readDefectData(ReadDefectData)
+    case extendedCopy(ExtendedCopy)
+    case receiveCopyResults(ReceiveCopyResults)
+    case sanitize(Sanitize)
 
     static let startStopUnitOperationCode: UInt8 = 0x1B
 
     /// Decodes `cdb`. An operation code this target does not implement is ILLEGAL REQUEST / INVALID COMMAND
-    /// OPERATION CODE; a bad field is INVALID FIELD IN CDB (or a more specific code).
+    /// OPERATION CODE; a bad field is INVALID FIELD IN CDB (or a more specific code). Only what
+    /// ``SCSICommandTable`` lists is decoded.
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
+        guard SCSICommandTable.command(for: cdb) != nil else {
+            throw .invalidCommandOperationCode
+        }
         if let transfer = BlockTransfer(cdb) {
             self = .blockTransfer(transfer)
             return
@@ -40,6 +51,10 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .modeSelect(modeSelect)
             return
         }
+        if let readDefectData = ReadDefectData(cdb) {
+            self = .readDefectData(readDefectData)
+            return
+        }
         switch cdb.operationCode {
         case TestUnitReady.operationCode:
             self = .testUnitReady
@@ -51,8 +66,21 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .reportLUNs(try ReportLUNs(cdb))
         case ReadCapacity10.operationCode:
             self = .readCapacity10
+        case GetLBAStatus.operationCode where cdb.serviceAction == GetLBAStatus.serviceAction:
+            self = .getLBAStatus(GetLBAStatus(cdb))
         case ReadCapacity16.operationCode:
             self = .readCapacity16(try ReadCapacity16(cdb))
+        case ReportSupportedTaskManagementFunctions.operationCode
+        where cdb.serviceAction == ReportSupportedTaskManagementFunctions.serviceAction:
+            self = .reportSupportedTaskManagementFunctions(ReportSupportedTaskManagementFunctions(cdb))
+        case ReportSupportedOperationCodes.operationCode:
+            self = .reportSupportedOperationCodes(try ReportSupportedOperationCodes(cdb))
+        case Sanitize.operationCode:
+            self = .sanitize(try Sanitize(cdb))
+        case ExtendedCopy.operationCode:
+            self = .extendedCopy(ExtendedCopy(cdb))
+        case ReceiveCopyResults.operationCode:
+            self = .receiveCopyResults(try ReceiveCopyResults(cdb))
         case Unmap.operationCode:
             self = .unmap(try Unmap(cdb))
         case CompareAndWrite.operationCode:
@@ -75,6 +103,16 @@ public enum SCSIOperation: Sendable, Hashable {
         }
     }
 
+    /// Whether the command changes the medium, and so is refused on a read-only logical unit with DATA PROTECT /
+    /// WRITE PROTECTED.
+    var modifiesMedium: Bool {
+        switch self {
+        case .blockTransfer(let transfer): transfer.direction == .write
+        case .writeSame, .unmap, .compareAndWrite, .sanitize: true
+        default: false
+        }
+    }
+
     /// Whether the command can be answered when the LUN has no logical unit.
     var isServedWithoutLogicalUnit: Bool {
         switch self {
@@ -94,6 +132,11 @@ public enum SCSIOperation: Sendable, Hashable {
         case .modeSense(let sense): Int(sense.allocationLength)
         case .readCapacity10: ReadCapacity10.dataLength
         case .readCapacity16(let capacity): Int(capacity.allocationLength)
+        case .reportSupportedOperationCodes(let report): Int(report.allocationLength)
+        case .reportSupportedTaskManagementFunctions(let report): Int(report.allocationLength)
+        case .getLBAStatus(let status): Int(status.allocationLength)
+        case .readDefectData(let defects): Int(defects.allocationLength)
+        case .receiveCopyResults(let results): Int(results.allocationLength)
         case .blockTransfer(let transfer) where transfer.direction == .read: Int.max
         default: 0
         }

@@ -132,7 +132,7 @@ import Testing
         let fixture = try SCSITestFixture()
         let data = fixture.run(self.inquiry(page: 0xB1)).data
         #expect(data.count == 64)
-        #expect(Array(data[0..<8]) == [0, 0xB1, 0, 0x3C, 0, 1, 0, 2])
+        #expect(Array(data[0..<8]) == [0, 0xB1, 0, 0x3C, 0, 1, 0, 0x42])  // WABEREQ 01b
     }
 
     @Test func logicalBlockProvisioning() throws {

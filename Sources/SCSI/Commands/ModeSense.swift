@@ -69,15 +69,17 @@ public struct ModeSense: Sendable, Hashable {
             }
         }
 
+        // DEVICE-SPECIFIC PARAMETER: WP on a read-only logical unit; DPOFUA, since DPO and FUA are accepted.
+        let deviceSpecific: UInt8 = (device.isReadOnly ? 0x80 : 0) | 0x10
         let header: [UInt8]
         if self.isTenByteVariant {
             let total = 8 + descriptor.count + pages.count
             header =
-                UInt16(total - 2).bigEndianBytes + [0, 0, self.longLBAAccepted ? 1 : 0, 0]
+                UInt16(total - 2).bigEndianBytes + [0, deviceSpecific, self.longLBAAccepted ? 1 : 0, 0]
                 + UInt16(descriptor.count).bigEndianBytes
         } else {
             let total = 4 + descriptor.count + pages.count
-            header = [UInt8(truncatingIfNeeded: total - 1), 0, 0, UInt8(descriptor.count)]
+            header = [UInt8(truncatingIfNeeded: total - 1), 0, deviceSpecific, UInt8(descriptor.count)]
         }
         return header + descriptor + pages
     }
