@@ -22,7 +22,7 @@ public struct SupportedCommand: Sendable, Hashable {
 }
 
 /// The commands this target implements, the one list that both gates decoding (``SCSIOperation/init(_:)`` refuses
-/// anything not listed with INVALID COMMAND OPERATION CODE) and answers REPORT SUPPORTED OPERATION CODES, so
+/// anything not listed) and answers REPORT SUPPORTED OPERATION CODES, so
 /// the report cannot claim a command the dispatcher refuses, nor hide one it runs.
 ///
 /// Adding a command: add its decoder to ``SCSIOperation`` and one row here with its CDB usage data.

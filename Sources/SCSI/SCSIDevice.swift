@@ -99,8 +99,8 @@ public struct SCSIDevice: Sendable {
             return .completed(.checkCondition(attention))
         }
 
-        if operation.modifiesMedium, logicalUnit.blockDevice.isReadOnly {
-            return .completed(.checkCondition(SenseData(key: .dataProtect, code: .writeProtected)))
+        if operation.modifiesMedium, let sense = logicalUnit.writeProtection {
+            return .completed(.checkCondition(sense))
         }
 
         let lengths: (dataOut: Int, transfer: Int?)
@@ -154,8 +154,10 @@ public struct SCSIDevice: Sendable {
                     dataOut: Self.trim(dataOut, to: prepared.dataOutLength)
                 )
             }
-        case .testUnitReady, .startStopUnit, .modeSelect:
+        case .testUnitReady, .startStopUnit:
             return .good()
+        case .modeSelect(let modeSelect):
+            return logicalUnit.modeSelect(modeSelect, parameters: Self.gather(dataOut, length: prepared.dataOutLength))
         case .inquiry(let inquiry):
             let data: [UInt8]
             if let page = inquiry.vitalProductDataPage {

@@ -25,11 +25,13 @@ public enum SCSIOperation: Sendable, Hashable {
     static let startStopUnitOperationCode: UInt8 = 0x1B
 
     /// Decodes `cdb`. An operation code this target does not implement is ILLEGAL REQUEST / INVALID COMMAND
-    /// OPERATION CODE; a bad field is INVALID FIELD IN CDB (or a more specific code). Only what
-    /// ``SCSICommandTable`` lists is decoded.
+    /// OPERATION CODE, an unimplemented service action INVALID FIELD IN CDB, and a bad field INVALID FIELD IN CDB (or a
+    /// more specific code). Only what ``SCSICommandTable`` lists is decoded.
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
         guard SCSICommandTable.command(for: cdb) != nil else {
-            throw .invalidCommandOperationCode
+            // An operation code we implement with a service action we do not: INVALID FIELD IN CDB (SPC-4 §4.2.1).
+            throw SCSICommandTable.rows(for: cdb.operationCode).isEmpty
+                ? .invalidCommandOperationCode : .invalidFieldInCDB
         }
         if let transfer = BlockTransfer(cdb) {
             self = .blockTransfer(transfer)

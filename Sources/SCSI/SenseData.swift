@@ -50,9 +50,9 @@ public struct AdditionalSenseCode: Sendable, Hashable {
     public static let tooManySegmentDescriptors = Self(code: 0x26, qualifier: 0x08)
     public static let unsupportedSegmentDescriptorTypeCode = Self(code: 0x26, qualifier: 0x09)
     public static let writeProtected = Self(code: 0x27, qualifier: 0x00)
+    public static let softwareWriteProtected = Self(code: 0x27, qualifier: 0x02)
     public static let capacityDataHasChanged = Self(code: 0x2A, qualifier: 0x09)
     public static let savingParametersNotSupported = Self(code: 0x39, qualifier: 0x00)
-    public static let operationInProgress = Self(code: 0x00, qualifier: 0x16)
     public static let internalTargetFailure = Self(code: 0x44, qualifier: 0x00)
 }
 

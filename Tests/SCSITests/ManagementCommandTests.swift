@@ -64,7 +64,7 @@ import Testing
                 #expect(error.sense.code != .invalidCommandOperationCode, "\(row.name) is listed but not decoded")
             }
         }
-        #expect(throws: SCSICheckCondition.invalidCommandOperationCode) { try SCSIOperation(CDB([0xA3, 0x1F])) }
+        #expect(throws: SCSICheckCondition.invalidFieldInCDB) { try SCSIOperation(CDB([0xA3, 0x1F])) }
         #expect(throws: SCSICheckCondition.invalidCommandOperationCode) { try SCSIOperation(CDB([0x4D])) }
     }
 
@@ -297,6 +297,11 @@ final class ReadOnlyMallocDevice: BlockDevice {
     @Test func exitFailureModeAndCryptoErase() throws {
         let fixture = try SCSITestFixture()
         #expect(fixture.run(self.sanitize(0x1F, length: 0)).completion == .good())
-        #expect(fixture.run(self.sanitize(0x03, length: 0)).completion == .illegalRequest(.invalidCommandOperationCode))
+        #expect(fixture.run(self.sanitize(0x03, length: 0)).completion == .illegalRequest(.invalidFieldInCDB))
+        // Reserved bits and bytes.
+        #expect(fixture.run(self.sanitize(0x42, length: 0)).completion == .illegalRequest(.invalidFieldInCDB))
+        var reserved = self.sanitize(0x02, length: 0)
+        reserved[4] = 4
+        #expect(fixture.run(reserved).completion == .illegalRequest(.invalidFieldInCDB))
     }
 }

@@ -20,10 +20,13 @@ public struct Sanitize: Sendable, Hashable {
     public var serviceAction: ServiceAction
     public var parameterListLength: UInt16
 
-    /// Decodes the CDB; BLOCK ERASE and EXIT FAILURE MODE take no parameter list (INVALID FIELD IN CDB otherwise).
+    /// Decodes the CDB. Reserved bits (byte 1 bit 6, bytes 2–6), and a parameter list for BLOCK ERASE or EXIT FAILURE
+    /// MODE, are INVALID FIELD IN CDB.
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
-        guard let serviceAction = ServiceAction(rawValue: cdb.serviceAction) else {
-            throw .invalidCommandOperationCode
+        guard let serviceAction = ServiceAction(rawValue: cdb.serviceAction), cdb[1] & 0x40 == 0,
+            (2...6).allSatisfy({ cdb[$0] == 0 })
+        else {
+            throw .invalidFieldInCDB
         }
         self.serviceAction = serviceAction
         self.parameterListLength = cdb.uint16(at: 7)

@@ -15,10 +15,10 @@ public struct ReceiveCopyResults: Sendable, Hashable {
     public var listIdentifier: UInt8
     public var allocationLength: UInt32
 
-    /// Decodes the CDB; other service actions are INVALID COMMAND OPERATION CODE (the command table lists only these).
+    /// Decodes the CDB; other service actions are INVALID FIELD IN CDB (the command table lists only these).
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
         guard let request = Request(rawValue: cdb.serviceAction) else {
-            throw .invalidCommandOperationCode
+            throw .invalidFieldInCDB
         }
         self.request = request
         self.listIdentifier = cdb[2]

@@ -53,7 +53,7 @@ extension SCSIDevice {
     /// A target index past the target list is COPY ABORTED / COPY TARGET DEVICE NOT REACHABLE, a designator no
     /// logical unit of this device has is UNREACHABLE COPY TARGET, a block length or device type that does not
     /// match INCORRECT COPY TARGET DEVICE TYPE, and a range past the end of either logical unit COPY ABORTED with
-    /// no additional sense. A read-only destination is DATA PROTECT / WRITE PROTECTED.
+    /// no additional sense. A write-protected destination is DATA PROTECT.
     private func copy(_ segment: SegmentDescriptor, targets: [TargetDescriptor]) throws(SCSICheckCondition) -> UInt64 {
         guard segment.sourceIndex < targets.count, segment.destinationIndex < targets.count else {
             throw Self.copyAborted(.copyTargetDeviceNotReachable)
@@ -61,17 +61,18 @@ extension SCSIDevice {
         let sourceTarget = targets[segment.sourceIndex]
         let destinationTarget = targets[segment.destinationIndex]
         guard let source = self.logicalUnit(designatedBy: sourceTarget)?.blockDevice,
-            let destination = self.logicalUnit(designatedBy: destinationTarget)?.blockDevice
+            let destinationUnit = self.logicalUnit(designatedBy: destinationTarget)
         else {
             throw Self.copyAborted(.unreachableCopyTarget)
         }
+        let destination = destinationUnit.blockDevice
         guard sourceTarget.peripheralDeviceType == 0, destinationTarget.peripheralDeviceType == 0,
             sourceTarget.blockLength == source.blockSize, destinationTarget.blockLength == destination.blockSize
         else {
             throw Self.copyAborted(.incorrectCopyTargetDeviceType)
         }
-        guard !destination.isReadOnly else {
-            throw SCSICheckCondition(SenseData(key: .dataProtect, code: .writeProtected))
+        if let sense = destinationUnit.writeProtection {
+            throw SCSICheckCondition(sense)
         }
         let sourceBlockSize = UInt64(source.blockSize)
         let destinationBlockSize = UInt64(destination.blockSize)
