@@ -209,4 +209,19 @@ import Testing
         #expect(Array(data[12..<16]) == bigEndian(UInt32(4 * 32 + 8 * 28)))
         #expect(Array(data[43..<46]) == [2, 0x02, 0xE4])
     }
+
+    @Test func thirdPartyCopyPage() throws {
+        let fixture = try self.makeFixture()
+        let page = fixture.run([0x12, 0x01, 0x8F, 0x04, 0x00, 0]).data
+        #expect(Array(page[0..<4]) == [0, 0x8F, 0, UInt8(page.count - 4)])
+        // Supported Commands: EXTENDED COPY (LID1) and RECEIVE COPY RESULTS with its two service actions.
+        #expect(page.count == 4 + 12 + 32 + 8)
+        #expect(Array(page[4..<8]) == [0x00, 0x01, 0x00, 0x08])
+        #expect(Array(page[8..<16]) == [7, 0x83, 1, 0x00, 0x84, 2, 0x00, 0x03])
+        // Parameter Data: the descriptor limits.
+        #expect(Array(page[16..<20]) == [0x00, 0x08, 0x00, 0x1C])
+        #expect(Array(page[22..<26]) == bigEndian(UInt16(4)) + bigEndian(UInt16(8)))
+        // Supported Descriptors: block-to-block segments, identification target descriptors.
+        #expect(Array(page[48..<55]) == [0x80, 0x01, 0x00, 0x04, 2, 0x02, 0xE4])
+    }
 }

@@ -20,7 +20,8 @@ enum VitalProductData {
     static func supportedPages(of logicalUnit: LogicalUnit) -> [UInt8] {
         var pages = [
             supportedPagesPage, unitSerialNumber, deviceIdentification, managementNetworkAddresses,
-            extendedInquiryData, modePagePolicy, scsiPorts, blockLimits, blockDeviceCharacteristics,
+            extendedInquiryData, modePagePolicy, scsiPorts, ThirdPartyCopyPage.code, blockLimits,
+            blockDeviceCharacteristics,
         ]
         if logicalUnit.supportsUnmap {
             pages.append(logicalBlockProvisioning)
@@ -51,6 +52,8 @@ enum VitalProductData {
             body = self.scsiPorts(of: device)
         case blockLimits:
             body = self.blockLimits(of: logicalUnit)
+        case ThirdPartyCopyPage.code:
+            body = ThirdPartyCopyPage.body
         case blockDeviceCharacteristics:
             // Non-rotating; WABEREQ 01b (reads after a SANITIZE BLOCK ERASE succeed); form factor 2.
             body = [0x00, 0x01, 0x00, 0x42] + [UInt8](repeating: 0, count: 56)
