@@ -95,6 +95,42 @@ import Testing
         #expect(self.read(fixture, lun: 1, lba: 28, blocks: 4).allSatisfy { $0 == 0x5A })
     }
 
+    @Test func copiesBetweenBlockSizes() throws {
+        let fixture = try self.makeFixture()
+        let large = try MallocBlockDevice(.init(name: "Malloc4K", blockCount: 8, blockSize: 4096))
+        fixture.device.add(LogicalUnit(id: 2, blockDevice: large))
+        for block in 0..<8 as Range<UInt8> {
+            self.write(fixture, lba: 16 + block, blocks: 1, byte: block + 1)
+        }
+        // 8 source blocks of 512 bytes (DC 0) fill destination block 3 of 4096 bytes.
+        let list = self.parameters(
+            targets: [self.target("Malloc0"), self.target("Malloc4K", blockLength: 4096)],
+            segments: [self.segment(source: 0, destination: 1, blocks: 8, from: 16, to: 3)]
+        )
+        #expect(self.extendedCopy(fixture, list, lun: 2) == .good())
+        let copied = fixture.run([0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0], lun: 2, expectedLength: 4096).data
+        #expect((0..<8).map { copied[$0 * 512] } == [1, 2, 3, 4, 5, 6, 7, 8])
+        // 3 source blocks are not a whole destination block.
+        let partial = self.parameters(
+            targets: [self.target("Malloc0"), self.target("Malloc4K", blockLength: 4096)],
+            segments: [self.segment(source: 0, destination: 1, blocks: 3, from: 16, to: 3)]
+        )
+        #expect(self.extendedCopy(fixture, partial, lun: 2) == .illegalRequest(.invalidFieldInParameterList))
+    }
+
+    @Test func writeProtectedDestination() throws {
+        let fixture = try self.makeFixture()
+        fixture.device.logicalUnit(id: 1)?.isSoftwareWriteProtected = true
+        let list = self.parameters(
+            targets: [self.target("Malloc0"), self.target("Malloc1")],
+            segments: [self.segment(source: 0, destination: 1, blocks: 1, from: 0, to: 0)]
+        )
+        #expect(
+            self.extendedCopy(fixture, list)
+                == .checkCondition(SenseData(key: .dataProtect, code: .softwareWriteProtected))
+        )
+    }
+
     @Test func emptyParameterListDoesNothing() throws {
         let fixture = try self.makeFixture()
         #expect(fixture.run([0x83, 0] + [UInt8](repeating: 0, count: 14)).completion == .good())
