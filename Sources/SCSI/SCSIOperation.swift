@@ -105,8 +105,8 @@ public enum SCSIOperation: Sendable, Hashable {
         }
     }
 
-    /// Whether the command changes the medium, and so is refused on a read-only logical unit with DATA PROTECT /
-    /// WRITE PROTECTED.
+    /// Whether the command changes the medium, and so is refused on a write-protected logical unit (a read-only
+    /// block device, or SWP) with DATA PROTECT.
     var modifiesMedium: Bool {
         switch self {
         case .blockTransfer(let transfer): transfer.direction == .write
