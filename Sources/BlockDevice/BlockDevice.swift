@@ -47,6 +47,31 @@ public protocol BlockDevice: AnyObject, Sendable {
     func unmap(lba: UInt64, blocks: UInt64) -> BlockIOStatus
     /// Makes every completed write durable.
     func flush() -> BlockIOStatus
+
+    /// Whether the device refuses writes (a read-only file or a `bdev_*` read-only flag): the SCSI layer
+    /// answers every write-type command with DATA PROTECT / WRITE PROTECTED. Defaults to false.
+    var isReadOnly: Bool { get }
+    /// The provisioning state of the blocks from `lba` on, as consecutive extents (mapped or deallocated),
+    /// at most `maximumExtents` of them, the last one possibly ending before the device does. `lba` must lie on
+    /// the device. The default reports one mapped extent to the end: a device that does not track unmapped
+    /// blocks.
+    func provisioningExtents(from lba: UInt64, maximumExtents: Int) -> [ProvisioningExtent]
+}
+
+/// A run of consecutive blocks with the same provisioning state (SBC-3 §4.7, reported by GET LBA STATUS).
+public struct ProvisioningExtent: Sendable, Hashable {
+    /// The first block.
+    public var lba: UInt64
+    /// How many blocks the run holds (at least one).
+    public var blocks: UInt64
+    /// Mapped (holds data) or deallocated (unmapped: reads back as zeroes).
+    public var isMapped: Bool
+
+    public init(lba: UInt64, blocks: UInt64, isMapped: Bool) {
+        self.lba = lba
+        self.blocks = blocks
+        self.isMapped = isMapped
+    }
 }
 
 extension BlockDevice {
@@ -54,6 +79,16 @@ extension BlockDevice {
     public func contains(lba: UInt64, blocks: UInt64) -> Bool {
         let count = self.blockCount
         return blocks <= count && lba <= count - blocks
+    }
+
+    public var isReadOnly: Bool { false }
+
+    public func provisioningExtents(from lba: UInt64, maximumExtents: Int) -> [ProvisioningExtent] {
+        let count = self.blockCount
+        guard lba < count, maximumExtents > 0 else {
+            return []
+        }
+        return [ProvisioningExtent(lba: lba, blocks: count - lba, isMapped: true)]
     }
 
     public func write(lba: UInt64, segments: [ByteBuffer]) -> BlockIOStatus {

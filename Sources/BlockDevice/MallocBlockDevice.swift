@@ -14,6 +14,8 @@ import NIOCore
 /// The whole device is one anonymous private memory mapping, so it starts zero-filled and untouched pages
 /// cost nothing. Reads and writes are one `memcpy` between the mapping and the caller's `ByteBuffer`.
 /// UNMAP and WRITE ZEROES return whole pages to the kernel (they read back as zeroes) and zero the edges.
+/// The device is thin: a bitmap tracks which blocks are deallocated (all of them at first, every unmapped block
+/// later) for GET LBA STATUS; a write maps its blocks again.
 ///
 /// `@unchecked Sendable`: every stored property is immutable; the mapping itself is shared mutable memory
 /// that concurrent requests access with `memcpy`, exactly as concurrent DMA reaches a disk. Requests on
@@ -58,6 +60,7 @@ public final class MallocBlockDevice: BlockDevice, @unchecked Sendable {
     public let physicalBlockSize: UInt32
     private let memory: UnsafeMutableRawPointer
     private let byteCount: Int
+    private let deallocated: DeallocationBitmap
 
     /// Allocates a zero-filled device.
     ///
@@ -84,6 +87,7 @@ public final class MallocBlockDevice: BlockDevice, @unchecked Sendable {
         self.physicalBlockSize = physicalBlockSize
         self.memory = mapping
         self.byteCount = Int(bytes)
+        self.deallocated = DeallocationBitmap(blockCount: configuration.blockCount, allDeallocated: true)
     }
 
     deinit {
@@ -129,11 +133,21 @@ public final class MallocBlockDevice: BlockDevice, @unchecked Sendable {
             return .failed(.outOfRange)
         }
         self.zero(range)
+        self.deallocated.markMapped(lba: lba, blocks: blocks)
         return .success
     }
 
     public func unmap(lba: UInt64, blocks: UInt64) -> BlockIOStatus {
-        self.writeZeroes(lba: lba, blocks: blocks)
+        guard let range = self.byteRange(lba: lba, blocks: blocks) else {
+            return .failed(.outOfRange)
+        }
+        self.deallocated.markDeallocated(lba: lba, blocks: blocks)
+        self.zero(range)
+        return .success
+    }
+
+    public func provisioningExtents(from lba: UInt64, maximumExtents: Int) -> [ProvisioningExtent] {
+        self.deallocated.extents(from: lba, maximumExtents: maximumExtents)
     }
 
     public func flush() -> BlockIOStatus {
@@ -157,6 +171,7 @@ public final class MallocBlockDevice: BlockDevice, @unchecked Sendable {
                 destination += source.count
             }
         }
+        self.deallocated.markMapped(lba: lba, blocks: UInt64(total / Int(self.blockSize)))
         return .success
     }
 

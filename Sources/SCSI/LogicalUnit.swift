@@ -30,6 +30,7 @@ public final class LogicalUnit: Sendable {
     /// look found nothing skips the lock until something happens.
     let unitAttentions = Mutex(UnitAttentionTable())
     let unitAttentionGeneration = Atomic<UInt64>(0)
+    private let softwareWriteProtect = Atomic(false)
     /// Serialises COMPARE AND WRITE, the one command whose read-then-write must be atomic across event loops.
     let compareAndWriteLock = Mutex(())
 
@@ -63,6 +64,29 @@ public final class LogicalUnit: Sendable {
     /// Marks the logical unit removed (its block device went away).
     public func markRemoved() {
         self.removed.store(true, ordering: .releasing)
+    }
+
+    /// The SWP bit of the control mode page, set by MODE SELECT: while set, the logical unit refuses writes.
+    public var isSoftwareWriteProtected: Bool {
+        get { self.softwareWriteProtect.load(ordering: .acquiring) }
+        set { self.softwareWriteProtect.store(newValue, ordering: .releasing) }
+    }
+
+    /// Whether write-type commands are refused with DATA PROTECT: a read-only block device, or SWP.
+    public var isWriteProtected: Bool {
+        self.writeProtection != nil
+    }
+
+    /// The sense write-type commands get: DATA PROTECT / WRITE PROTECTED on a read-only block device, SOFTWARE
+    /// WRITE PROTECTED under SWP; nil when writes are allowed.
+    var writeProtection: SenseData? {
+        if self.blockDevice.isReadOnly {
+            return SenseData(key: .dataProtect, code: .writeProtected)
+        }
+        if self.isSoftwareWriteProtected {
+            return SenseData(key: .dataProtect, code: .softwareWriteProtected)
+        }
+        return nil
     }
 
     /// Records that the block device changed size: each I_T nexus gets one CAPACITY DATA HAS CHANGED unit

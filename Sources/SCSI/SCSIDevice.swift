@@ -102,6 +102,10 @@ public struct SCSIDevice: Sendable {
             return .completed(SCSICompletion(status: .reservationConflict))
         }
 
+        if operation.modifiesMedium, let sense = logicalUnit.writeProtection {
+            return .completed(.checkCondition(sense))
+        }
+
         let lengths: (dataOut: Int, transfer: Int?)
         do {
             lengths = try self.validate(operation, of: command, on: logicalUnit)
@@ -153,8 +157,14 @@ public struct SCSIDevice: Sendable {
                     dataOut: Self.trim(dataOut, to: prepared.dataOutLength)
                 )
             }
-        case .testUnitReady, .startStopUnit, .modeSelect:
+        case .testUnitReady, .startStopUnit:
             return .good()
+        case .modeSelect(let modeSelect):
+            return logicalUnit.modeSelect(
+                modeSelect,
+                parameters: Self.gather(dataOut, length: prepared.dataOutLength),
+                from: nexus.identifier
+            )
         case .inquiry(let inquiry):
             let data: [UInt8]
             if let page = inquiry.vitalProductDataPage {
@@ -174,6 +184,26 @@ public struct SCSIDevice: Sendable {
             return dataIn.writeDataIn(ReadCapacity10.data(for: logicalUnit), limit: limit)
         case .readCapacity16:
             return dataIn.writeDataIn(ReadCapacity16.data(for: logicalUnit), limit: limit)
+        case .reportSupportedOperationCodes(let report):
+            return dataIn.writeDataIn(report.data(), limit: limit)
+        case .reportSupportedTaskManagementFunctions(let report):
+            return dataIn.writeDataIn(report.data(), limit: limit)
+        case .getLBAStatus(let status):
+            return dataIn.writeDataIn(status.data(for: logicalUnit), limit: limit)
+        case .readDefectData(let defects):
+            return dataIn.writeDataIn(defects.data(), limit: limit)
+        case .sanitize(let sanitize):
+            return logicalUnit.sanitize(sanitize, parameters: Self.gather(dataOut, length: prepared.dataOutLength))
+        case .extendedCopy(let copy):
+            let parameters = Self.gather(dataOut, length: prepared.dataOutLength)
+            return self.extendedCopy(copy, parameters: parameters, on: logicalUnit, nexus: &nexus)
+        case .receiveCopyResults(let results):
+            do {
+                let data = try results.data(logicalUnit: logicalUnit.id, results: nexus.heldCopyResults)
+                return dataIn.writeDataIn(data, limit: limit)
+            } catch {
+                return .checkCondition(error.sense)
+            }
         case .synchronizeCache:
             return logicalUnit.synchronizeCache()
         case .writeSame(let writeSame):
@@ -239,6 +269,9 @@ public struct SCSIDevice: Sendable {
         case .inquiry(let inquiry):
             try inquiry.validate(on: logicalUnit)
             dataOutLength = 0
+        case .getLBAStatus(let status):
+            try status.validate(on: logicalUnit)
+            dataOutLength = 0
         case .synchronizeCache(let synchronize):
             try synchronize.validate(on: logicalUnit)
             dataOutLength = 0
@@ -255,6 +288,10 @@ public struct SCSIDevice: Sendable {
             dataOutLength = Int(modeSelect.parameterListLength)
         case .persistentReserveOut(let reserveOut):
             dataOutLength = Int(clamping: reserveOut.parameterListLength)
+        case .extendedCopy(let copy):
+            dataOutLength = Int(copy.parameterListLength)
+        case .sanitize(let sanitize):
+            dataOutLength = try sanitize.validate(on: logicalUnit)
         default:
             dataOutLength = 0
         }

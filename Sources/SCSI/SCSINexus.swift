@@ -15,6 +15,9 @@ public struct SCSINexus: Sendable {
     private var checkedAttentionGenerations: [ObjectIdentifier: UInt64] = [:]
 
     private static let mustLookAgain = UInt64.max
+    /// The EXTENDED COPY results held for RECEIVE COPY RESULTS.
+    var heldCopyResults = HeldCopyResults()
+
 
     public init(targetPort: SCSITargetPort, initiatorPortName: String) {
         self.targetPort = targetPort

@@ -5,11 +5,14 @@ extension SCSIOperation {
         switch self {
         case .inquiry, .reportLUNs, .requestSense:
             .unrestricted
-        case .testUnitReady, .readCapacity10, .readCapacity16, .startStopUnit, .persistentReserveIn:
+        case .testUnitReady, .readCapacity10, .readCapacity16, .startStopUnit, .persistentReserveIn,
+            .reportSupportedOperationCodes, .reportSupportedTaskManagementFunctions, .receiveCopyResults:
             .allowedUnderPersistentReservation
         case .modeSense, .modeSelect:
             .registrantsOnly
         case .blockTransfer(let transfer) where transfer.direction == .read:
+            .read
+        case .getLBAStatus, .readDefectData:
             .read
         case .persistentReserveOut:
             .persistentReserveOut

@@ -17,12 +17,25 @@ public enum SCSIOperation: Sendable, Hashable {
     case persistentReserveIn(PersistentReserveIn)
     case persistentReserveOut(PersistentReserveOut)
     case legacyReservation(LegacyReservation)
+    case reportSupportedOperationCodes(ReportSupportedOperationCodes)
+    case reportSupportedTaskManagementFunctions(ReportSupportedTaskManagementFunctions)
+    case getLBAStatus(GetLBAStatus)
+    case readDefectData(ReadDefectData)
+    case extendedCopy(ExtendedCopy)
+    case receiveCopyResults(ReceiveCopyResults)
+    case sanitize(Sanitize)
 
     static let startStopUnitOperationCode: UInt8 = 0x1B
 
     /// Decodes `cdb`. An operation code this target does not implement is ILLEGAL REQUEST / INVALID COMMAND
-    /// OPERATION CODE; a bad field is INVALID FIELD IN CDB (or a more specific code).
+    /// OPERATION CODE, an unimplemented service action INVALID FIELD IN CDB, and a bad field INVALID FIELD IN CDB (or a
+    /// more specific code). Only what ``SCSICommandTable`` lists is decoded.
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
+        guard SCSICommandTable.command(for: cdb) != nil else {
+            // An operation code we implement with a service action we do not: INVALID FIELD IN CDB (SPC-4 §4.2.1).
+            throw SCSICommandTable.rows(for: cdb.operationCode).isEmpty
+                ? .invalidCommandOperationCode : .invalidFieldInCDB
+        }
         if let transfer = BlockTransfer(cdb) {
             self = .blockTransfer(transfer)
             return
@@ -47,6 +60,10 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .legacyReservation(legacyReservation)
             return
         }
+        if let readDefectData = ReadDefectData(cdb) {
+            self = .readDefectData(readDefectData)
+            return
+        }
         switch cdb.operationCode {
         case TestUnitReady.operationCode:
             self = .testUnitReady
@@ -58,8 +75,21 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .reportLUNs(try ReportLUNs(cdb))
         case ReadCapacity10.operationCode:
             self = .readCapacity10
+        case GetLBAStatus.operationCode where cdb.serviceAction == GetLBAStatus.serviceAction:
+            self = .getLBAStatus(GetLBAStatus(cdb))
         case ReadCapacity16.operationCode:
             self = .readCapacity16(try ReadCapacity16(cdb))
+        case ReportSupportedTaskManagementFunctions.operationCode
+        where cdb.serviceAction == ReportSupportedTaskManagementFunctions.serviceAction:
+            self = .reportSupportedTaskManagementFunctions(ReportSupportedTaskManagementFunctions(cdb))
+        case ReportSupportedOperationCodes.operationCode:
+            self = .reportSupportedOperationCodes(try ReportSupportedOperationCodes(cdb))
+        case Sanitize.operationCode:
+            self = .sanitize(try Sanitize(cdb))
+        case ExtendedCopy.operationCode:
+            self = .extendedCopy(ExtendedCopy(cdb))
+        case ReceiveCopyResults.operationCode:
+            self = .receiveCopyResults(try ReceiveCopyResults(cdb))
         case Unmap.operationCode:
             self = .unmap(try Unmap(cdb))
         case CompareAndWrite.operationCode:
@@ -86,6 +116,16 @@ public enum SCSIOperation: Sendable, Hashable {
         }
     }
 
+    /// Whether the command changes the medium, and so is refused on a write-protected logical unit (a read-only
+    /// block device, or SWP) with DATA PROTECT.
+    var modifiesMedium: Bool {
+        switch self {
+        case .blockTransfer(let transfer): transfer.direction == .write
+        case .writeSame, .unmap, .compareAndWrite, .sanitize: true
+        default: false
+        }
+    }
+
     /// Whether the command can be answered when the LUN has no logical unit.
     var isServedWithoutLogicalUnit: Bool {
         switch self {
@@ -106,6 +146,11 @@ public enum SCSIOperation: Sendable, Hashable {
         case .readCapacity10: ReadCapacity10.dataLength
         case .readCapacity16(let capacity): Int(capacity.allocationLength)
         case .persistentReserveIn(let reserveIn): Int(reserveIn.allocationLength)
+        case .reportSupportedOperationCodes(let report): Int(report.allocationLength)
+        case .reportSupportedTaskManagementFunctions(let report): Int(report.allocationLength)
+        case .getLBAStatus(let status): Int(status.allocationLength)
+        case .readDefectData(let defects): Int(defects.allocationLength)
+        case .receiveCopyResults(let results): Int(results.allocationLength)
         case .blockTransfer(let transfer) where transfer.direction == .read: Int.max
         default: 0
         }

@@ -16,6 +16,7 @@ public struct SenseKey: RawRepresentable, Sendable, Hashable {
     public static let illegalRequest = SenseKey(rawValue: 0x5)
     public static let unitAttention = SenseKey(rawValue: 0x6)
     public static let dataProtect = SenseKey(rawValue: 0x7)
+    public static let copyAborted = SenseKey(rawValue: 0xA)
     public static let abortedCommand = SenseKey(rawValue: 0xB)
     public static let miscompare = SenseKey(rawValue: 0xE)
 }
@@ -31,7 +32,10 @@ public struct AdditionalSenseCode: Sendable, Hashable {
     }
 
     public static let noAdditionalSenseInformation = Self(code: 0x00, qualifier: 0x00)
+    public static let unreachableCopyTarget = Self(code: 0x08, qualifier: 0x04)
     public static let writeError = Self(code: 0x0C, qualifier: 0x00)
+    public static let copyTargetDeviceNotReachable = Self(code: 0x0D, qualifier: 0x02)
+    public static let incorrectCopyTargetDeviceType = Self(code: 0x0D, qualifier: 0x03)
     public static let invalidFieldInInformationUnit = Self(code: 0x0E, qualifier: 0x03)
     public static let unrecoveredReadError = Self(code: 0x11, qualifier: 0x00)
     public static let parameterListLengthError = Self(code: 0x1A, qualifier: 0x00)
@@ -41,6 +45,12 @@ public struct AdditionalSenseCode: Sendable, Hashable {
     public static let invalidFieldInCDB = Self(code: 0x24, qualifier: 0x00)
     public static let logicalUnitNotSupported = Self(code: 0x25, qualifier: 0x00)
     public static let invalidFieldInParameterList = Self(code: 0x26, qualifier: 0x00)
+    public static let tooManyTargetDescriptors = Self(code: 0x26, qualifier: 0x06)
+    public static let unsupportedTargetDescriptorTypeCode = Self(code: 0x26, qualifier: 0x07)
+    public static let tooManySegmentDescriptors = Self(code: 0x26, qualifier: 0x08)
+    public static let unsupportedSegmentDescriptorTypeCode = Self(code: 0x26, qualifier: 0x09)
+    public static let writeProtected = Self(code: 0x27, qualifier: 0x00)
+    public static let softwareWriteProtected = Self(code: 0x27, qualifier: 0x02)
     public static let capacityDataHasChanged = Self(code: 0x2A, qualifier: 0x09)
     public static let savingParametersNotSupported = Self(code: 0x39, qualifier: 0x00)
     public static let internalTargetFailure = Self(code: 0x44, qualifier: 0x00)

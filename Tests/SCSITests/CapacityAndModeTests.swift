@@ -1,4 +1,5 @@
 import BlockDevice
+import NIOCore
 import SCSI
 import Testing
 
@@ -40,7 +41,7 @@ import Testing
         let fixture = try SCSITestFixture()
         #expect(
             fixture.run([0x9E, 0x11] + [UInt8](repeating: 0, count: 14)).completion
-                == .illegalRequest(.invalidCommandOperationCode)
+                == .illegalRequest(.invalidFieldInCDB)
         )
     }
 }
@@ -60,7 +61,7 @@ import Testing
         let fixture = try SCSITestFixture()
         let (completion, data) = fixture.run(self.modeSense6(page: 0x08))
         #expect(completion == .good(dataInLength: 32))
-        #expect(Array(data[0..<4]) == [31, 0, 0, 8])
+        #expect(Array(data[0..<4]) == [31, 0, 0x10, 8])  // DPOFUA
         #expect(Array(data[4..<12]) == [0, 0, 0, 64, 0, 0, 2, 0])
         #expect(Array(data[12..<15]) == [0x08, 0x12, 0x05])  // WCE, RCD
     }
@@ -69,13 +70,15 @@ import Testing
         let device = try NullBlockDevice(.init(name: "Null0", blockCount: 8, blockSize: 512))
         let fixture = try SCSITestFixture(blockDevice: device)
         let data = fixture.run(self.modeSense6(page: 0x08, dbd: true)).data
-        #expect(data == [23, 0, 0, 0, 0x08, 0x12, 0x01] + [UInt8](repeating: 0, count: 17))
+        #expect(data == [23, 0, 0x10, 0, 0x08, 0x12, 0x01] + [UInt8](repeating: 0, count: 17))
     }
 
-    @Test func changeableValuesAreZero() throws {
+    @Test func onlySoftwareWriteProtectIsChangeable() throws {
         let fixture = try SCSITestFixture()
         let data = fixture.run(self.modeSense6(page: 0x08, pageControl: 1, dbd: true)).data
         #expect(Array(data[4..<7]) == [0x08, 0x12, 0x00])
+        let control = fixture.run(self.modeSense6(page: 0x0A, pageControl: 1, dbd: true)).data
+        #expect(control == [15, 0, 0x10, 0, 0x0A, 0x0A, 0, 0, 0x08] + [UInt8](repeating: 0, count: 7))
     }
 
     @Test func savedValuesAreNotSupported() throws {
@@ -89,7 +92,7 @@ import Testing
     @Test func controlPage() throws {
         let fixture = try SCSITestFixture()
         let data = fixture.run(self.modeSense6(page: 0x0A, dbd: true)).data
-        #expect(data == [15, 0, 0, 0, 0x0A, 0x0A] + [UInt8](repeating: 0, count: 10))
+        #expect(data == [15, 0, 0x10, 0, 0x0A, 0x0A] + [UInt8](repeating: 0, count: 10))
     }
 
     @Test func allPages() throws {
@@ -117,11 +120,11 @@ import Testing
         let fixture = try SCSITestFixture()
         let data = fixture.run([0x5A, 0x10, 0x08, 0, 0, 0, 0, 0x01, 0x00, 0]).data
         #expect(data.count == 8 + 16 + 20)
-        #expect(Array(data[0..<8]) == [0, 42, 0, 0, 1, 0, 0, 16])
+        #expect(Array(data[0..<8]) == [0, 42, 0, 0x10, 1, 0, 0, 16])
         #expect(Array(data[8..<24]) == bigEndian(UInt64(64)) + [0, 0, 0, 0] + bigEndian(UInt32(512)))
     }
 
-    @Test func modeSelectIsAcceptedAndIgnored() throws {
+    @Test func modeSelectHeaderOnly() throws {
         let fixture = try SCSITestFixture()
         let header = [UInt8](repeating: 0, count: 4)
         let result = fixture.run(
@@ -135,5 +138,81 @@ import Testing
             fixture.run([0x15, 0x10, 0, 0, 2, 0], expectedLength: 2, isWrite: true).completion
                 == .illegalRequest(.invalidFieldInCDB)
         )
+    }
+}
+
+@Suite struct ModeSelectTests {
+    private func modeSelect6(_ fixture: SCSITestFixture, _ parameters: [UInt8], sp: Bool = false) -> SCSICompletion {
+        fixture.run(
+            [0x15, sp ? 0x11 : 0x10, 0, 0, UInt8(parameters.count), 0],
+            expectedLength: UInt32(parameters.count),
+            isWrite: true,
+            dataOut: [ByteBuffer(bytes: parameters)]
+        ).completion
+    }
+
+    private func controlPage(swp: Bool) -> [UInt8] {
+        [0, 0, 0, 0, 0x0A, 0x0A, 0, 0, swp ? 0x08 : 0] + [UInt8](repeating: 0, count: 7)
+    }
+
+    @Test func softwareWriteProtect() throws {
+        let fixture = try SCSITestFixture()
+        #expect(self.modeSelect6(fixture, self.controlPage(swp: true)) == .good())
+        #expect(fixture.logicalUnit.isSoftwareWriteProtected)
+        let sense = fixture.run([0x1A, 0x08, 0x0A, 0, 255, 0]).data
+        #expect(sense[2] == 0x90)  // WP, DPOFUA
+        #expect(sense[8] == 0x08)  // SWP
+        let write = fixture.run(
+            [0x2A, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+            expectedLength: 512,
+            isWrite: true,
+            dataOut: [ByteBuffer(repeating: 1, count: 512)]
+        )
+        #expect(write.completion == .checkCondition(SenseData(key: .dataProtect, code: .softwareWriteProtected)))
+        #expect(fixture.run([0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], expectedLength: 512).completion.status == .good)
+        #expect(self.modeSelect6(fixture, self.controlPage(swp: false)) == .good())
+        #expect(!fixture.logicalUnit.isSoftwareWriteProtected)
+    }
+
+    @Test func whatModeSenseReturnedIsAccepted() throws {
+        let fixture = try SCSITestFixture()
+        var all = fixture.run([0x5A, 0, 0x3F, 0xFF, 0, 0, 0, 0x10, 0, 0], expectedLength: 4096).data
+        all[0] = 0
+        all[1] = 0
+        all[3] = 0  // DEVICE-SPECIFIC PARAMETER is reserved in MODE SELECT; ours ignores it anyway
+        let result = fixture.run(
+            [0x55, 0x10, 0, 0, 0, 0, 0] + bigEndian(UInt16(all.count)) + [0],
+            expectedLength: UInt32(all.count),
+            isWrite: true,
+            dataOut: [ByteBuffer(bytes: all)]
+        )
+        #expect(result.completion == .good())
+    }
+
+    @Test func unchangeableFieldsAndBadPages() throws {
+        let fixture = try SCSITestFixture()
+        var control = self.controlPage(swp: false)
+        control[6] = 0x04  // D_SENSE is not changeable
+        #expect(self.modeSelect6(fixture, control) == .illegalRequest(.invalidFieldInParameterList))
+        var unknown = self.controlPage(swp: false)
+        unknown[4] = 0x05
+        #expect(self.modeSelect6(fixture, unknown) == .illegalRequest(.invalidFieldInParameterList))
+        var saved = self.controlPage(swp: false)
+        saved[4] = 0x8A  // PS
+        #expect(self.modeSelect6(fixture, saved) == .illegalRequest(.invalidFieldInParameterList))
+        #expect(
+            self.modeSelect6(fixture, Array(self.controlPage(swp: true).prefix(10)))
+                == .illegalRequest(.parameterListLengthError)
+        )
+        #expect(self.modeSelect6(fixture, self.controlPage(swp: true), sp: true) == .illegalRequest(.invalidFieldInCDB))
+        #expect(!fixture.logicalUnit.isSoftwareWriteProtected)
+    }
+
+    @Test func blockDescriptorMustMatch() throws {
+        let fixture = try SCSITestFixture()
+        let matching: [UInt8] = [0, 0, 0, 8, 0, 0, 0, 64, 0, 0, 2, 0]
+        #expect(self.modeSelect6(fixture, matching) == .good())
+        let otherBlockSize: [UInt8] = [0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 16, 0]
+        #expect(self.modeSelect6(fixture, otherBlockSize) == .illegalRequest(.invalidFieldInParameterList))
     }
 }

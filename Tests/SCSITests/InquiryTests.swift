@@ -11,7 +11,7 @@ import Testing
         let fixture = try SCSITestFixture()
         let (completion, data) = fixture.run(self.inquiry())
         #expect(completion == .good(dataInLength: 96))
-        var expected: [UInt8] = [0x00, 0x00, 0x06, 0x12, 91, 0x00, 0x10, 0x02]
+        var expected: [UInt8] = [0x00, 0x00, 0x06, 0x12, 91, 0x08, 0x10, 0x02]  // 3PC
         expected += ascii("INTEL", padTo: 8) + ascii("Malloc disk", padTo: 16) + ascii("0001")
         expected += [UInt8](repeating: 0x20, count: 20) + [0, 0]
         expected += [0x09, 0x60, 0x03, 0x00, 0x03, 0x20, 0x00, 0x40]
@@ -57,7 +57,7 @@ import Testing
         let fixture = try SCSITestFixture()
         #expect(
             fixture.run(self.inquiry(page: 0)).data
-                == [0, 0, 0, 10, 0x00, 0x80, 0x83, 0x85, 0x86, 0x87, 0x88, 0xB0, 0xB1, 0xB2]
+                == [0, 0, 0, 11, 0x00, 0x80, 0x83, 0x85, 0x86, 0x87, 0x88, 0x8F, 0xB0, 0xB1, 0xB2]
         )
     }
 
@@ -132,7 +132,7 @@ import Testing
         let fixture = try SCSITestFixture()
         let data = fixture.run(self.inquiry(page: 0xB1)).data
         #expect(data.count == 64)
-        #expect(Array(data[0..<8]) == [0, 0xB1, 0, 0x3C, 0, 1, 0, 2])
+        #expect(Array(data[0..<8]) == [0, 0xB1, 0, 0x3C, 0, 1, 0, 0x42])  // WABEREQ 01b
     }
 
     @Test func logicalBlockProvisioning() throws {

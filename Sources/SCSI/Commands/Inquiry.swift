@@ -39,6 +39,7 @@ enum StandardInquiryData {
         data[2] = Self.version
         data[3] = 0x12  // HISUP, RESPONSE DATA FORMAT 2
         data[4] = UInt8(Self.length - 5)  // ADDITIONAL LENGTH
+        data[5] = 0x08  // 3PC: EXTENDED COPY is supported
         data[6] = 0x10  // MULTIP
         data[7] = 0x02  // CMDQUE
         data.replaceSubrange(8..<16, with: paddedASCII(logicalUnit.vendor, length: 8))

@@ -21,10 +21,10 @@ public struct ReadCapacity16: Sendable, Hashable {
 
     public var allocationLength: UInt32
 
-    /// Decodes the CDB; other service actions of 0x9E are INVALID COMMAND OPERATION CODE (as SPDK).
+    /// Decodes the CDB; another service action is INVALID FIELD IN CDB (the command table refuses it first).
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
         guard cdb.serviceAction == Self.serviceAction else {
-            throw .invalidCommandOperationCode
+            throw .invalidFieldInCDB
         }
         self.allocationLength = cdb.uint32(at: 10)
     }

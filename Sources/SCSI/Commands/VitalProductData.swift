@@ -20,7 +20,8 @@ enum VitalProductData {
     static func supportedPages(of logicalUnit: LogicalUnit) -> [UInt8] {
         var pages = [
             supportedPagesPage, unitSerialNumber, deviceIdentification, managementNetworkAddresses,
-            extendedInquiryData, modePagePolicy, scsiPorts, blockLimits, blockDeviceCharacteristics,
+            extendedInquiryData, modePagePolicy, scsiPorts, ThirdPartyCopyPage.code, blockLimits,
+            blockDeviceCharacteristics,
         ]
         if logicalUnit.supportsUnmap {
             pages.append(logicalBlockProvisioning)
@@ -51,8 +52,11 @@ enum VitalProductData {
             body = self.scsiPorts(of: device)
         case blockLimits:
             body = self.blockLimits(of: logicalUnit)
+        case ThirdPartyCopyPage.code:
+            body = ThirdPartyCopyPage.body
         case blockDeviceCharacteristics:
-            body = [0x00, 0x01, 0x00, 0x02] + [UInt8](repeating: 0, count: 56)  // non-rotating; form factor 2
+            // Non-rotating; WABEREQ 01b (reads after a SANITIZE BLOCK ERASE succeed); form factor 2.
+            body = [0x00, 0x01, 0x00, 0x42] + [UInt8](repeating: 0, count: 56)
         case logicalBlockProvisioning:
             body = [0x00, 0x80 | 0x40 | 0x20 | 0x04, 0x02, 0x00]  // LBPU, LBPWS, LBPWS10, LBPRZ; thin
         default:
