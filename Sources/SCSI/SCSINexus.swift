@@ -18,7 +18,6 @@ public struct SCSINexus: Sendable {
     /// The EXTENDED COPY results held for RECEIVE COPY RESULTS.
     var heldCopyResults = HeldCopyResults()
 
-
     public init(targetPort: SCSITargetPort, initiatorPortName: String) {
         self.targetPort = targetPort
         self.initiatorPortName = initiatorPortName
