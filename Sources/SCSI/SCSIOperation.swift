@@ -14,13 +14,17 @@ public enum SCSIOperation: Sendable, Hashable {
     case writeSame(WriteSame)
     case compareAndWrite(CompareAndWrite)
     case startStopUnit
+    case verify(Verify)
+    case orWrite(OrWrite)
+    case preFetch(PreFetch)
+    case writeAtomic(WriteAtomic)
 
     static let startStopUnitOperationCode: UInt8 = 0x1B
 
     /// Decodes `cdb`. An operation code this target does not implement is ILLEGAL REQUEST / INVALID COMMAND
     /// OPERATION CODE; a bad field is INVALID FIELD IN CDB (or a more specific code).
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
-        if let transfer = BlockTransfer(cdb) {
+        if let transfer = try BlockTransfer(cdb) {
             self = .blockTransfer(transfer)
             return
         }
@@ -38,6 +42,14 @@ public enum SCSIOperation: Sendable, Hashable {
         }
         if let modeSelect = try ModeSelect(cdb) {
             self = .modeSelect(modeSelect)
+            return
+        }
+        if let verify = try Verify(cdb) {
+            self = .verify(verify)
+            return
+        }
+        if let preFetch = PreFetch(cdb) {
+            self = .preFetch(preFetch)
             return
         }
         switch cdb.operationCode {
@@ -59,6 +71,10 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .compareAndWrite(CompareAndWrite(cdb))
         case Self.startStopUnitOperationCode:
             self = .startStopUnit
+        case OrWrite.operationCode:
+            self = .orWrite(try OrWrite(cdb))
+        case WriteAtomic.operationCode:
+            self = .writeAtomic(try WriteAtomic(cdb))
         default:
             throw .invalidCommandOperationCode
         }

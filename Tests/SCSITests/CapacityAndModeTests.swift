@@ -60,7 +60,7 @@ import Testing
         let fixture = try SCSITestFixture()
         let (completion, data) = fixture.run(self.modeSense6(page: 0x08))
         #expect(completion == .good(dataInLength: 32))
-        #expect(Array(data[0..<4]) == [31, 0, 0, 8])
+        #expect(Array(data[0..<4]) == [31, 0, 0x10, 8])  // DPOFUA
         #expect(Array(data[4..<12]) == [0, 0, 0, 64, 0, 0, 2, 0])
         #expect(Array(data[12..<15]) == [0x08, 0x12, 0x05])  // WCE, RCD
     }
@@ -69,7 +69,7 @@ import Testing
         let device = try NullBlockDevice(.init(name: "Null0", blockCount: 8, blockSize: 512))
         let fixture = try SCSITestFixture(blockDevice: device)
         let data = fixture.run(self.modeSense6(page: 0x08, dbd: true)).data
-        #expect(data == [23, 0, 0, 0, 0x08, 0x12, 0x01] + [UInt8](repeating: 0, count: 17))
+        #expect(data == [23, 0, 0x10, 0, 0x08, 0x12, 0x01] + [UInt8](repeating: 0, count: 17))
     }
 
     @Test func changeableValuesAreZero() throws {
@@ -89,7 +89,7 @@ import Testing
     @Test func controlPage() throws {
         let fixture = try SCSITestFixture()
         let data = fixture.run(self.modeSense6(page: 0x0A, dbd: true)).data
-        #expect(data == [15, 0, 0, 0, 0x0A, 0x0A] + [UInt8](repeating: 0, count: 10))
+        #expect(data == [15, 0, 0x10, 0, 0x0A, 0x0A] + [UInt8](repeating: 0, count: 10))
     }
 
     @Test func allPages() throws {
@@ -117,7 +117,7 @@ import Testing
         let fixture = try SCSITestFixture()
         let data = fixture.run([0x5A, 0x10, 0x08, 0, 0, 0, 0, 0x01, 0x00, 0]).data
         #expect(data.count == 8 + 16 + 20)
-        #expect(Array(data[0..<8]) == [0, 42, 0, 0, 1, 0, 0, 16])
+        #expect(Array(data[0..<8]) == [0, 42, 0, 0x10, 1, 0, 0, 16])
         #expect(Array(data[8..<24]) == bigEndian(UInt64(64)) + [0, 0, 0, 0] + bigEndian(UInt32(512)))
     }
 

@@ -73,14 +73,18 @@ public struct ModeSense: Sendable, Hashable {
         if self.isTenByteVariant {
             let total = 8 + descriptor.count + pages.count
             header =
-                UInt16(total - 2).bigEndianBytes + [0, 0, self.longLBAAccepted ? 1 : 0, 0]
+                UInt16(total - 2).bigEndianBytes + [0, Self.deviceSpecificParameter, self.longLBAAccepted ? 1 : 0, 0]
                 + UInt16(descriptor.count).bigEndianBytes
         } else {
             let total = 4 + descriptor.count + pages.count
-            header = [UInt8(truncatingIfNeeded: total - 1), 0, 0, UInt8(descriptor.count)]
+            header = [UInt8(truncatingIfNeeded: total - 1), 0, Self.deviceSpecificParameter, UInt8(descriptor.count)]
         }
         return header + descriptor + pages
     }
+
+    /// The device-specific parameter of the mode parameter header (SBC-3 §6.4.1): DPOFUA, the block commands
+    /// accept the DPO and FUA bits.
+    static let deviceSpecificParameter: UInt8 = 0x10
 }
 
 /// One mode page this target reports.
