@@ -50,15 +50,15 @@ extension LogicalUnit {
         let completion = self.atomicWriteGate.withExclusiveAccess { () -> SCSICompletion in
             var blocks = ByteBuffer()
             blocks.reserveCapacity(data.readableBytes)
-            let start = blocks.writerIndex
             var status = self.blockDevice.read(lba: lba, blocks: command.transferLength, into: &blocks)
             guard case .success = status else {
                 return .checkCondition(SenseData(failure: status, direction: .read, lba: lba))
             }
-            for (offset, byte) in data.readableBytesView.enumerated() {
-                let index = start + offset
-                if byte != 0, let stored = blocks.getInteger(at: index, as: UInt8.self) {
-                    blocks.setInteger(stored | byte, at: index)
+            blocks.withUnsafeMutableReadableBytes { stored in
+                data.withUnsafeReadableBytes { mask in
+                    for index in 0..<min(stored.count, mask.count) {
+                        stored[index] |= mask[index]
+                    }
                 }
             }
             status = self.blockDevice.write(lba: lba, data: blocks)
