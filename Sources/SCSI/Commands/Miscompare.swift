@@ -1,5 +1,13 @@
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The byte comparison shared by COMPARE AND WRITE, VERIFY and WRITE AND VERIFY, and the sense they report when
 /// it fails (SBC-3 §5.2, §5.24): MISCOMPARE / MISCOMPARE DURING VERIFY OPERATION with the offset of the first
 /// differing byte in INFORMATION (VALID set).
@@ -11,11 +19,21 @@ enum Miscompare {
         from storedOffset: Int = 0,
         expected: ByteBufferView
     ) -> Int? {
-        let storedBytes = stored.readableBytesView.dropFirst(storedOffset)
-        for (offset, pair) in zip(storedBytes, expected).enumerated() where pair.0 != pair.1 {
-            return offset
+        stored.withUnsafeReadableBytes { storedBytes in
+            expected.withUnsafeBytes { expectedBytes in
+                let count = min(max(0, storedBytes.count - storedOffset), expectedBytes.count)
+                guard count > 0, let storedBase = storedBytes.baseAddress, let expectedBase = expectedBytes.baseAddress
+                else {
+                    return nil
+                }
+                let storedStart = storedBase + storedOffset
+                // memcmp finds equal data fast; only a mismatch is walked byte by byte for its offset.
+                guard memcmp(storedStart, expectedBase, count) != 0 else {
+                    return nil
+                }
+                return (0..<count).first { storedBytes[storedOffset + $0] != expectedBytes[$0] }
+            }
         }
-        return nil
     }
 
     /// MISCOMPARE sense pointing at byte `offset` of the compared data.
