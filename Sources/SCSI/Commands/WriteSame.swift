@@ -3,8 +3,9 @@ import NIOCore
 
 /// WRITE SAME (10) and (16) (SBC-3 §5.42–5.43): writes one block of data-out to a range, or unmaps the range.
 ///
-/// A zero pattern becomes a device write-zeroes; with the UNMAP bit (and a zero pattern, since unmapped blocks
-/// read back as zeroes) the range is unmapped. A NUMBER OF LOGICAL BLOCKS of 0 means "through the last block"
+/// With the UNMAP bit the range is unmapped, whatever the pattern (SBC-3 §4.7.3.4 lets the device server unmap
+/// instead of writing; libiscsi's UnmapUntilEnd test expects zeroes back after an UNMAP with a 0xFF pattern). A
+/// zero pattern otherwise becomes a device write-zeroes. A NUMBER OF LOGICAL BLOCKS of 0 means "through the last block"
 /// (VPD 0xB0 reports WSNZ 0); either way the range must not exceed the maximum write same length reported there.
 /// WRPROTECT must be 0 (no protection information).
 public struct WriteSame: Sendable, Hashable {
@@ -71,7 +72,7 @@ extension LogicalUnit {
         let blocks = command.blocks(on: device)
         let isZero = command.noDataOutBuffer || pattern.readableBytesView.allSatisfy { $0 == 0 }
         let status = self.atomicWriteGate.withSharedAccess { () -> BlockIOStatus in
-            if isZero && command.unmap {
+            if command.unmap {
                 return device.unmap(lba: lba, blocks: blocks)
             } else if isZero {
                 return device.writeZeroes(lba: lba, blocks: blocks)
