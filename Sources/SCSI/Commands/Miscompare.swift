@@ -27,11 +27,15 @@ enum Miscompare {
                     return nil
                 }
                 let storedStart = storedBase + storedOffset
-                // memcmp finds equal data fast; only a mismatch is walked byte by byte for its offset.
+                // memcmp finds equal data fast: first the differing 64-byte chunk, then the byte inside it.
                 guard memcmp(storedStart, expectedBase, count) != 0 else {
                     return nil
                 }
-                return (0..<count).first { storedBytes[storedOffset + $0] != expectedBytes[$0] }
+                var chunk = 0
+                while chunk + 64 < count, memcmp(storedStart + chunk, expectedBase + chunk, 64) == 0 {
+                    chunk += 64
+                }
+                return (chunk..<count).first { storedBytes[storedOffset + $0] != expectedBytes[$0] }
             }
         }
     }
