@@ -4,9 +4,11 @@ import Synchronization
 /// A logical unit: SCSI block-command emulation over one ``BlockDevice``.
 ///
 /// A logical unit is shared by every connection that maps it; commands run on the caller's event loop. The hot
-/// path reads atomics only (the removed flag, the unit attention generation, whether reservations exist); locks
-/// local to the logical unit serialise COMPARE AND WRITE, reservation changes and unit attention bookkeeping.
-/// Send commands through the ``SCSIDevice`` that maps it, which also answers for LUNs that do not exist.
+/// path reads atomics only (the removed flag, the unit attention generation, whether reservations exist, the
+/// ``AtomicWriteGate``'s count of ordinary writes); locks local to the logical unit serialise reservation changes
+/// and unit attention bookkeeping, and the gate makes the atomic read-modify-write commands (COMPARE AND WRITE,
+/// ORWRITE, WRITE ATOMIC) exclusive against every other write. Send commands through the ``SCSIDevice`` that maps
+/// it, which also answers for LUNs that do not exist.
 public final class LogicalUnit: Sendable {
     /// The LUN id (0–16383).
     public let id: UInt16
@@ -31,8 +33,8 @@ public final class LogicalUnit: Sendable {
     let unitAttentions = Mutex(UnitAttentionTable())
     let unitAttentionGeneration = Atomic<UInt64>(0)
     private let softwareWriteProtect = Atomic(false)
-    /// Serialises COMPARE AND WRITE, the one command whose read-then-write must be atomic across event loops.
-    let compareAndWriteLock = Mutex(())
+    /// Makes COMPARE AND WRITE, ORWRITE and WRITE ATOMIC atomic against every other write, across event loops.
+    let atomicWriteGate = AtomicWriteGate()
 
     /// Creates a logical unit. The identity defaults are SPDK's: vendor `INTEL`, product the block device's
     /// product name, revision `0001`. With `reservationStorage`, the persistent reservations an earlier run saved
@@ -117,16 +119,23 @@ public final class LogicalUnit: Sendable {
         self.maximumTransferBlocks
     }
 
+    /// Largest WRITE ATOMIC, in blocks: the maximum transfer length (reported in VPD 0xB0).
+    var maximumAtomicTransferBlocks: UInt32 {
+        self.maximumTransferBlocks
+    }
+
     /// Whether the block device supports UNMAP (logical block provisioning management).
     var supportsUnmap: Bool {
         self.blockDevice.supportedIOTypes.contains(.unmap)
     }
 
     static let maximumTransferBytes = 4 * 1024 * 1024
-    /// Largest number of blocks one UNMAP descriptor may name (reported in VPD 0xB0, as SPDK).
-    static let maximumUnmapBlockCount: UInt32 = 4_194_304
-    /// Largest COMPARE AND WRITE, in blocks (reported in VPD 0xB0; SPDK's limit).
-    static let maximumCompareAndWriteBlocks: UInt8 = 1
+    /// Largest number of blocks one UNMAP descriptor may name (reported in VPD 0xB0; 1 Mi blocks, the most
+    /// libiscsi's conformance suite calls sane).
+    static let maximumUnmapBlockCount: UInt32 = 1_048_576
+    /// Largest COMPARE AND WRITE, in blocks (reported in VPD 0xB0): the most its one-byte NUMBER OF LOGICAL BLOCKS
+    /// field can name.
+    static let maximumCompareAndWriteBlocks: UInt8 = 255
     /// Largest number of UNMAP block descriptors in one command (reported in VPD 0xB0, as SPDK).
     static let maximumUnmapDescriptorCount = 256
 }

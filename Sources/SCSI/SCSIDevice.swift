@@ -225,6 +225,17 @@ public struct SCSIDevice: Sendable {
             )
         case .legacyReservation(let reservation):
             return logicalUnit.reserveOrRelease(reservation, from: nexus.identifier)
+        case .verify(let verify):
+            return logicalUnit.verify(verify, data: Self.gather(dataOut, length: prepared.dataOutLength))
+        case .orWrite(let orWrite):
+            return logicalUnit.orWrite(orWrite, data: Self.gather(dataOut, length: prepared.dataOutLength))
+        case .preFetch:
+            return .good()
+        case .writeAtomic(let writeAtomic):
+            return logicalUnit.writeAtomic(
+                writeAtomic,
+                dataOut: Self.trim(dataOut, to: prepared.dataOutLength)
+            )
         }
     }
 
@@ -283,7 +294,16 @@ public struct SCSIDevice: Sendable {
         case .writeSame(let writeSame):
             dataOutLength = try writeSame.validate(on: logicalUnit)
         case .compareAndWrite(let compareAndWrite):
-            dataOutLength = try compareAndWrite.validate(on: logicalUnit)
+            dataOutLength = try compareAndWrite.validate(on: logicalUnit, expectedLength: expectedLength)
+        case .verify(let verify):
+            dataOutLength = try verify.validate(on: logicalUnit)
+        case .orWrite(let orWrite):
+            dataOutLength = try orWrite.validate(on: logicalUnit)
+        case .preFetch(let preFetch):
+            try preFetch.validate(on: logicalUnit)
+            dataOutLength = 0
+        case .writeAtomic(let writeAtomic):
+            dataOutLength = try writeAtomic.validate(on: logicalUnit)
         case .modeSelect(let modeSelect):
             dataOutLength = Int(modeSelect.parameterListLength)
         case .persistentReserveOut(let reserveOut):

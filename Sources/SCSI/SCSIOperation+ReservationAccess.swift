@@ -12,7 +12,7 @@ extension SCSIOperation {
             .registrantsOnly
         case .blockTransfer(let transfer) where transfer.direction == .read:
             .read
-        case .getLBAStatus, .readDefectData:
+        case .getLBAStatus, .readDefectData, .verify, .preFetch:
             .read
         case .persistentReserveOut:
             .persistentReserveOut

@@ -24,6 +24,10 @@ public enum SCSIOperation: Sendable, Hashable {
     case extendedCopy(ExtendedCopy)
     case receiveCopyResults(ReceiveCopyResults)
     case sanitize(Sanitize)
+    case verify(Verify)
+    case orWrite(OrWrite)
+    case preFetch(PreFetch)
+    case writeAtomic(WriteAtomic)
 
     static let startStopUnitOperationCode: UInt8 = 0x1B
 
@@ -36,7 +40,7 @@ public enum SCSIOperation: Sendable, Hashable {
             throw SCSICommandTable.rows(for: cdb.operationCode).isEmpty
                 ? .invalidCommandOperationCode : .invalidFieldInCDB
         }
-        if let transfer = BlockTransfer(cdb) {
+        if let transfer = try BlockTransfer(cdb) {
             self = .blockTransfer(transfer)
             return
         }
@@ -62,6 +66,14 @@ public enum SCSIOperation: Sendable, Hashable {
         }
         if let readDefectData = ReadDefectData(cdb) {
             self = .readDefectData(readDefectData)
+            return
+        }
+        if let verify = try Verify(cdb) {
+            self = .verify(verify)
+            return
+        }
+        if let preFetch = PreFetch(cdb) {
+            self = .preFetch(preFetch)
             return
         }
         switch cdb.operationCode {
@@ -100,6 +112,10 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .persistentReserveIn(try PersistentReserveIn(cdb))
         case PersistentReserveOut.operationCode:
             self = .persistentReserveOut(try PersistentReserveOut(cdb))
+        case OrWrite.operationCode:
+            self = .orWrite(try OrWrite(cdb))
+        case WriteAtomic.operationCode:
+            self = .writeAtomic(try WriteAtomic(cdb))
         default:
             throw .invalidCommandOperationCode
         }
@@ -121,7 +137,7 @@ public enum SCSIOperation: Sendable, Hashable {
     var modifiesMedium: Bool {
         switch self {
         case .blockTransfer(let transfer): transfer.direction == .write
-        case .writeSame, .unmap, .compareAndWrite, .sanitize: true
+        case .writeSame, .unmap, .compareAndWrite, .orWrite, .writeAtomic, .sanitize: true
         default: false
         }
     }

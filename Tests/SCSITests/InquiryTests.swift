@@ -14,7 +14,7 @@ import Testing
         var expected: [UInt8] = [0x00, 0x00, 0x06, 0x12, 91, 0x08, 0x10, 0x02]  // 3PC
         expected += ascii("INTEL", padTo: 8) + ascii("Malloc disk", padTo: 16) + ascii("0001")
         expected += [UInt8](repeating: 0x20, count: 20) + [0, 0]
-        expected += [0x09, 0x60, 0x03, 0x00, 0x03, 0x20, 0x00, 0x40]
+        expected += [0x09, 0x60, 0x03, 0x00, 0x04, 0xC0, 0x00, 0x40]
         expected += [UInt8](repeating: 0, count: 30)
         #expect(data == expected)
     }
@@ -112,13 +112,15 @@ import Testing
         let data = fixture.run(self.inquiry(page: 0xB0)).data
         #expect(data.count == 64)
         #expect(Array(data[0..<4]) == [0, 0xB0, 0, 0x3C])
-        #expect(Array(data[4..<6]) == [0x01, 1])  // WSNZ; COMPARE AND WRITE of 1 block
+        #expect(Array(data[4..<6]) == [0x00, 255])  // WSNZ 0; COMPARE AND WRITE of up to 255 blocks
         #expect(Array(data[6..<8]) == [0, 8])  // 4 KiB of 512-byte blocks
         #expect(Array(data[8..<12]) == bigEndian(UInt32(8192)))  // 4 MiB
         #expect(Array(data[12..<16]) == bigEndian(UInt32(8192)))
-        #expect(Array(data[20..<24]) == bigEndian(UInt32(4_194_304)))
+        #expect(Array(data[20..<24]) == bigEndian(UInt32(1_048_576)))
         #expect(Array(data[24..<28]) == bigEndian(UInt32(256)))
         #expect(Array(data[36..<44]) == bigEndian(UInt64(8192)))  // maximum WRITE SAME length
+        #expect(Array(data[44..<48]) == bigEndian(UInt32(8192)))  // maximum atomic transfer length
+        #expect(Array(data[48..<64]) == [UInt8](repeating: 0, count: 16))  // no atomic alignment or granularity
 
         let null = try NullBlockDevice(.init(name: "Null0", blockCount: 8, blockSize: 4096))
         let nullFixture = try SCSITestFixture(blockDevice: null)

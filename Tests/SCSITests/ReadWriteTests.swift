@@ -286,4 +286,95 @@ import Testing
         #expect(dataIn.readableBytes == 560)
         #expect(dataIn.getBytes(at: 0, length: 48) == [UInt8](repeating: 0xEE, count: 48))
     }
+
+    @Test func protectionFieldsAreRefusedWithoutProtectionInformation() throws {
+        let fixture = try SCSITestFixture()
+        for protect in UInt8(1)...7 {
+            let flags = protect << 5
+            let commands: [(cdb: [UInt8], isWrite: Bool)] = [
+                ([0x28, flags] + bigEndian(UInt32(0)) + [0] + bigEndian(UInt16(1)) + [0], false),
+                ([0xA8, flags] + bigEndian(UInt32(0)) + bigEndian(UInt32(1)) + [0, 0], false),
+                ([0x88, flags] + bigEndian(UInt64(0)) + bigEndian(UInt32(1)) + [0, 0], false),
+                ([0x2A, flags] + bigEndian(UInt32(0)) + [0] + bigEndian(UInt16(1)) + [0], true),
+                ([0xAA, flags] + bigEndian(UInt32(0)) + bigEndian(UInt32(1)) + [0, 0], true),
+                ([0x8A, flags] + bigEndian(UInt64(0)) + bigEndian(UInt32(1)) + [0, 0], true),
+            ]
+            for command in commands {
+                let completion = fixture.run(command.cdb, expectedLength: 512, isWrite: command.isWrite).completion
+                #expect(completion == .illegalRequest(.invalidFieldInCDB), "CDB \(command.cdb)")
+            }
+        }
+    }
+
+    @Test func disablePageOutAndForceUnitAccessAreAccepted() throws {
+        let fixture = try SCSITestFixture()
+        for flags: UInt8 in [0x10, 0x08, 0x18, 0x1A] {
+            let payload = self.pattern(512, seed: flags)
+            let write = [0x8A, flags] + bigEndian(UInt64(3)) + bigEndian(UInt32(1)) + [0, 0]
+            let written = fixture.run(write, expectedLength: 512, isWrite: true, dataOut: [ByteBuffer(bytes: payload)])
+            #expect(written.completion == .good())
+            let read = [0x28, flags & 0x18] + bigEndian(UInt32(3)) + [0] + bigEndian(UInt16(1)) + [0]
+            #expect(fixture.run(read) == (.good(dataInLength: 512), payload))
+        }
+    }
+}
+
+@Suite struct WriteAndVerifyTests {
+    private func writeAndVerify10(lba: UInt32, blocks: UInt16, byteCheck: UInt8 = 0, protect: UInt8 = 0) -> [UInt8] {
+        [0x2E, protect << 5 | byteCheck << 1] + bigEndian(lba) + [0] + bigEndian(blocks) + [0]
+    }
+
+    @Test func writesEveryVariant() throws {
+        let fixture = try SCSITestFixture()
+        let commands: [[UInt8]] = [
+            self.writeAndVerify10(lba: 2, blocks: 2),
+            self.writeAndVerify10(lba: 2, blocks: 2, byteCheck: 1),
+            [0xAE, 0x02] + bigEndian(UInt32(2)) + bigEndian(UInt32(2)) + [0, 0],
+            [0x8E, 0x12] + bigEndian(UInt64(2)) + bigEndian(UInt32(2)) + [0, 0],
+        ]
+        for (index, command) in commands.enumerated() {
+            let payload = [UInt8](repeating: UInt8(index + 1), count: 1024)
+            let result = fixture.run(
+                command,
+                expectedLength: 1024,
+                isWrite: true,
+                dataOut: [ByteBuffer(bytes: payload)]
+            )
+            #expect(result.completion == .good())
+            let read = fixture.run([0x28, 0, 0, 0, 0, 2, 0, 0, 2, 0], expectedLength: 1024)
+            #expect(read.data == payload)
+        }
+    }
+
+    @Test func refusesProtectionAndReservedByteCheck() throws {
+        let fixture = try SCSITestFixture()
+        for command in [
+            self.writeAndVerify10(lba: 0, blocks: 1, protect: 1),
+            self.writeAndVerify10(lba: 0, blocks: 1, byteCheck: 2),
+            self.writeAndVerify10(lba: 0, blocks: 1, byteCheck: 3),
+        ] {
+            let completion = fixture.run(command, expectedLength: 512, isWrite: true).completion
+            #expect(completion == .illegalRequest(.invalidFieldInCDB))
+        }
+        #expect(
+            fixture.run(self.writeAndVerify10(lba: 64, blocks: 1), expectedLength: 512, isWrite: true).completion
+                == .illegalRequest(.logicalBlockAddressOutOfRange)
+        )
+    }
+
+    @Test func isATransferForResiduals() throws {
+        let fixture = try SCSITestFixture()
+        guard
+            case .ready(let prepared) = fixture.prepare(
+                self.writeAndVerify10(lba: 0, blocks: 2),
+                expectedLength: 512,
+                isWrite: true
+            )
+        else {
+            Issue.record("WRITE AND VERIFY was not prepared")
+            return
+        }
+        #expect(prepared.dataOutLength == 512)
+        #expect(prepared.transferLength == 1024)
+    }
 }

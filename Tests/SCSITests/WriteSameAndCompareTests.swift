@@ -46,12 +46,51 @@ import Testing
         }
     }
 
-    @Test func fieldChecks() throws {
+    @Test func zeroBlocksRunThroughTheLastBlock() throws {
         let fixture = try SCSITestFixture()
+        self.fill(fixture, with: 0xFF)
+        let pattern = ByteBuffer(repeating: 0x11, count: 512)
+        let ten: [UInt8] = [0x41, 0, 0, 0, 0, 60, 0, 0, 0, 0]
+        #expect(fixture.run(ten, expectedLength: 512, isWrite: true, dataOut: [pattern]).completion == .good())
+        #expect(fixture.run(self.writeSame16(lba: 62, blocks: 0, ndob: true), expectedLength: 0).completion == .good())
+        let content = self.contents(fixture)
+        #expect(content[..<(60 * 512)].allSatisfy { $0 == 0xFF })
+        #expect(content[(60 * 512)..<(62 * 512)].allSatisfy { $0 == 0x11 })
+        #expect(content[(62 * 512)...].allSatisfy { $0 == 0 })
+        #expect(
+            fixture.run(self.writeSame16(lba: 64, blocks: 0, ndob: true), expectedLength: 0).completion
+                == .illegalRequest(.logicalBlockAddressOutOfRange)
+        )
+    }
+
+    @Test func zeroBlocksBeyondTheMaximumLength() throws {
+        let device = try MallocBlockDevice(.init(name: "Malloc1", blockCount: 8193, blockSize: 512))
+        let fixture = try SCSITestFixture(blockDevice: device)
         #expect(
             fixture.run(self.writeSame16(lba: 0, blocks: 0, ndob: true), expectedLength: 0).completion
                 == .illegalRequest(.invalidFieldInCDB)
         )
+        #expect(fixture.run(self.writeSame16(lba: 1, blocks: 0, ndob: true), expectedLength: 0).completion == .good())
+    }
+
+    @Test func protectionFieldIsRefused() throws {
+        let fixture = try SCSITestFixture()
+        for protect in UInt8(1)...7 {
+            let ten: [UInt8] = [0x41, protect << 5, 0, 0, 0, 0, 0, 0, 1, 0]
+            #expect(
+                fixture.run(ten, expectedLength: 512, isWrite: true).completion == .illegalRequest(.invalidFieldInCDB)
+            )
+            var sixteen = self.writeSame16(lba: 0, blocks: 1)
+            sixteen[1] = protect << 5
+            #expect(
+                fixture.run(sixteen, expectedLength: 512, isWrite: true).completion
+                    == .illegalRequest(.invalidFieldInCDB)
+            )
+        }
+    }
+
+    @Test func fieldChecks() throws {
+        let fixture = try SCSITestFixture()
         #expect(
             fixture.run(self.writeSame16(lba: 63, blocks: 2, ndob: true), expectedLength: 0).completion
                 == .illegalRequest(.logicalBlockAddressOutOfRange)
@@ -102,12 +141,40 @@ import Testing
         #expect(fixture.run([0x28, 0, 0, 0, 0, 7, 0, 0, 1, 0], expectedLength: 512).data.allSatisfy { $0 == 0 })
     }
 
-    @Test func onlyOneBlock() throws {
+    @Test func manyBlocks() throws {
         let fixture = try SCSITestFixture()
-        #expect(
-            fixture.run(self.compareAndWrite(lba: 0, blocks: 2), expectedLength: 2048, isWrite: true).completion
-                == .illegalRequest(.invalidFieldInCDB)
+        let old = ByteBuffer(repeating: 0, count: 8 * 512)
+        let new = ByteBuffer(repeating: 0xC3, count: 8 * 512)
+        let result = fixture.run(
+            self.compareAndWrite(lba: 56, blocks: 8),
+            expectedLength: 8192,
+            isWrite: true,
+            dataOut: [old, new]
         )
+        #expect(result.completion == .good())
+        let read = fixture.run([0x28, 0, 0, 0, 0, 56, 0, 0, 8, 0], expectedLength: 4096).data
+        #expect(read.allSatisfy { $0 == 0xC3 })
+    }
+
+    @Test func miscompareInALaterBlockWritesNothing() throws {
+        let fixture = try SCSITestFixture()
+        var expected = ByteBuffer(repeating: 0, count: 4 * 512)
+        expected.setInteger(UInt8(0x43), at: 4 * 512 - 27)
+        let new = ByteBuffer(repeating: 0x42, count: 4 * 512)
+        let result = fixture.run(
+            self.compareAndWrite(lba: 0, blocks: 4),
+            expectedLength: 4096,
+            isWrite: true,
+            dataOut: [expected, new]
+        )
+        #expect(result.completion == .checkCondition(miscompareSense(at: 4 * 512 - 27)))
+        #expect(result.completion.sense?.bytes[0] == 0xF0)  // VALID, fixed format
+        let read = fixture.run([0x28, 0, 0, 0, 0, 0, 0, 0, 4, 0], expectedLength: 2048).data
+        #expect(read.allSatisfy { $0 == 0 })
+    }
+
+    @Test func fieldChecks() throws {
+        let fixture = try SCSITestFixture()
         #expect(
             fixture.run(self.compareAndWrite(lba: 64, blocks: 1), expectedLength: 1024, isWrite: true).completion
                 == .illegalRequest(.logicalBlockAddressOutOfRange)
@@ -115,5 +182,46 @@ import Testing
         #expect(
             fixture.run(self.compareAndWrite(lba: 0, blocks: 0), expectedLength: 0, isWrite: true).completion == .good()
         )
+        // 0 blocks with a little data-out: nothing to do (DPO/FUA probes send one block this way).
+        #expect(
+            fixture.run(self.compareAndWrite(lba: 0, blocks: 0), expectedLength: 512, isWrite: true).completion
+                == .good()
+        )
+        // 256 blocks wrapped to 0 in the one-byte field: more data-out than any COMPARE AND WRITE carries.
+        #expect(
+            fixture.run(self.compareAndWrite(lba: 0, blocks: 0), expectedLength: 2 * 256 * 512, isWrite: true)
+                .completion == .illegalRequest(.invalidFieldInCDB)
+        )
+        // The data-out must be exactly the two halves.
+        for length: UInt32 in [1024, 4096] {
+            #expect(
+                fixture.run(self.compareAndWrite(lba: 0, blocks: 2), expectedLength: length, isWrite: true).completion
+                    == .illegalRequest(.invalidFieldInCDB)
+            )
+        }
+        var protected = self.compareAndWrite(lba: 0, blocks: 1)
+        protected[1] = 0x20
+        #expect(
+            fixture.run(protected, expectedLength: 1024, isWrite: true).completion
+                == .illegalRequest(.invalidFieldInCDB)
+        )
     }
+
+    @Test func dpoAndFuaAreAccepted() throws {
+        let fixture = try SCSITestFixture()
+        var command = self.compareAndWrite(lba: 3, blocks: 1)
+        command[1] = 0x1A  // DPO, FUA, FUA_NV
+        let result = fixture.run(
+            command,
+            expectedLength: 1024,
+            isWrite: true,
+            dataOut: [ByteBuffer(repeating: 0, count: 512), ByteBuffer(repeating: 7, count: 512)]
+        )
+        #expect(result.completion == .good())
+    }
+}
+
+/// The MISCOMPARE sense COMPARE AND WRITE, VERIFY and WRITE AND VERIFY report.
+func miscompareSense(at information: UInt32) -> SenseData {
+    SenseData(key: .miscompare, code: .miscompareDuringVerify, information: information)
 }

@@ -2,7 +2,10 @@ import BlockDevice
 import NIOCore
 
 /// COMPARE AND WRITE (SBC-3 §5.2): atomically compares blocks with the first half of the data-out and, when
-/// they match, writes the second half (VMware's ATS locking). Like SPDK, one block at most.
+/// they match, writes the second half (VMware's ATS locking). Up to ``LogicalUnit/maximumCompareAndWriteBlocks``
+/// blocks (reported in VPD 0xB0).
+///
+/// WRPROTECT must be 0 (no protection information); DPO and FUA are accepted, FUA_NV ignored.
 public struct CompareAndWrite: Sendable, Hashable {
     public static let operationCode: UInt8 = 0x89
 
@@ -10,17 +13,27 @@ public struct CompareAndWrite: Sendable, Hashable {
     /// Blocks to compare and then write; 0 does nothing.
     public var numberOfBlocks: UInt8
     public var forceUnitAccess: Bool
+    public var disablePageOut: Bool
+    public var protection: UInt8
 
     public init(_ cdb: CDB) {
         self.logicalBlockAddress = cdb.uint64(at: 2)
         self.numberOfBlocks = cdb[13]
         self.forceUnitAccess = cdb[1] & 0x08 != 0
+        self.disablePageOut = cdb[1] & 0x10 != 0
+        self.protection = cdb.protectionField
     }
 
-    /// Checks the range and returns the data-out length: the verify data and the write data.
-    func validate(on logicalUnit: LogicalUnit) throws(SCSICheckCondition) -> Int {
+    /// Checks the fields and the range and returns the data-out length: the verify data and the write data.
+    ///
+    /// The initiator must announce exactly that much data-out (`expectedLength`): the two halves cannot be told
+    /// apart otherwise. A command of 0 blocks does nothing, unless its expected length is more than the largest
+    /// COMPARE AND WRITE could carry: then the initiator's block count wrapped in the one-byte field (256 blocks
+    /// read as 0) and the command is INVALID FIELD IN CDB, as one over the reported maximum is.
+    func validate(on logicalUnit: LogicalUnit, expectedLength: Int) throws(SCSICheckCondition) -> Int {
         let device = logicalUnit.blockDevice
-        guard self.numberOfBlocks <= LogicalUnit.maximumCompareAndWriteBlocks else {
+        let blockSize = Int(device.blockSize)
+        guard self.protection == 0, self.numberOfBlocks <= LogicalUnit.maximumCompareAndWriteBlocks else {
             throw .invalidFieldInCDB
         }
         guard self.logicalBlockAddress < device.blockCount,
@@ -28,14 +41,25 @@ public struct CompareAndWrite: Sendable, Hashable {
         else {
             throw .logicalBlockAddressOutOfRange
         }
-        return 2 * Int(self.numberOfBlocks) * Int(device.blockSize)
+        let length = 2 * Int(self.numberOfBlocks) * blockSize
+        if self.numberOfBlocks == 0 {
+            guard expectedLength <= 2 * Int(LogicalUnit.maximumCompareAndWriteBlocks) * blockSize else {
+                throw .invalidFieldInCDB
+            }
+            return 0
+        }
+        guard expectedLength == length else {
+            throw .invalidFieldInCDB
+        }
+        return length
     }
 }
 
 extension LogicalUnit {
-    /// Compares and writes under the logical unit's lock, so concurrent COMPARE AND WRITEs from any event loop
-    /// are serialised. A mismatch is MISCOMPARE / MISCOMPARE DURING VERIFY OPERATION with the offset of the
-    /// first differing byte in INFORMATION.
+    /// Compares and writes with every other write to the logical unit held off (see ``AtomicWriteGate``), so
+    /// concurrent COMPARE AND WRITEs and WRITEs from any event loop never interleave with it. A mismatch is
+    /// MISCOMPARE / MISCOMPARE DURING VERIFY OPERATION with the offset of the first differing byte in INFORMATION,
+    /// and nothing is written.
     func compareAndWrite(_ command: CompareAndWrite, data: ByteBuffer) -> SCSICompletion {
         let length = Int(command.numberOfBlocks) * Int(self.blockDevice.blockSize)
         guard length > 0,
@@ -45,27 +69,25 @@ extension LogicalUnit {
             return .good()
         }
         let lba = command.logicalBlockAddress
-        return self.compareAndWriteLock.withLock { _ in
+        let completion = self.atomicWriteGate.withExclusiveAccess { () -> SCSICompletion in
             var current = ByteBuffer()
             current.reserveCapacity(length)
             var status = self.blockDevice.read(lba: lba, blocks: UInt32(command.numberOfBlocks), into: &current)
             guard case .success = status else {
                 return .checkCondition(SenseData(failure: status, direction: .read, lba: lba))
             }
-            let pairs = zip(current.readableBytesView, expected.readableBytesView)
-            if let offset = pairs.enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
-                return .checkCondition(
-                    SenseData(key: .miscompare, code: .miscompareDuringVerify, information: UInt32(offset))
-                )
+            if let offset = Miscompare.firstDifference(stored: current, expected: expected.readableBytesView) {
+                return .checkCondition(Miscompare.sense(at: offset))
             }
             status = self.blockDevice.write(lba: lba, data: replacement)
-            if case .success = status, command.forceUnitAccess, self.blockDevice.writeCacheEnabled {
-                status = self.blockDevice.flush()
-            }
             guard case .success = status else {
                 return .checkCondition(SenseData(failure: status, direction: .write, lba: lba))
             }
             return .good()
         }
+        guard completion.status == .good else {
+            return completion
+        }
+        return self.completeWrite(lba: lba, forceUnitAccess: command.forceUnitAccess)
     }
 }

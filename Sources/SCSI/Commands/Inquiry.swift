@@ -28,8 +28,9 @@ public struct Inquiry: Sendable, Hashable {
 enum StandardInquiryData {
     /// SPC-4.
     static let version: UInt8 = 0x06
-    /// Version descriptors: iSCSI, SPC-3, SBC-2, SAM-2 (as SPDK).
-    static let versionDescriptors: [UInt16] = [0x0960, 0x0300, 0x0320, 0x0040]
+    /// Version descriptors: iSCSI, SPC-3, SBC-3, SAM-2. (SPDK claims SBC-2, but its 60-byte Block Limits page and
+    /// the commands here are SBC-3's.)
+    static let versionDescriptors: [UInt16] = [0x0960, 0x0300, 0x04C0, 0x0040]
     static let length = 96
 
     /// The 96 bytes of standard inquiry data.

@@ -1,7 +1,12 @@
 import BlockDevice
 import NIOCore
 
-/// READ or WRITE (6, 10, 12 or 16) (SBC-3 §5.8–5.11, §5.32–5.35): a transfer of whole blocks.
+/// READ or WRITE (6, 10, 12 or 16) (SBC-3 §5.8–5.11, §5.32–5.35), or WRITE AND VERIFY (10, 12 or 16) (see
+/// `WriteAndVerify.swift`): a transfer of whole blocks.
+///
+/// The logical unit keeps no protection information, so a non-zero RDPROTECT/WRPROTECT field is INVALID FIELD IN
+/// CDB. DPO and FUA are accepted (MODE SENSE reports DPOFUA): DPO is a caching hint a RAM or page-cached device
+/// ignores, and a FUA write flushes a write-back device before it completes. FUA_NV is ignored.
 public struct BlockTransfer: Sendable, Hashable {
     /// Which way the blocks move.
     public enum Direction: Sendable, Hashable {
@@ -25,9 +30,19 @@ public struct BlockTransfer: Sendable, Hashable {
     public var transferLength: UInt32
     /// Force unit access: the write must be durable before the command completes.
     public var forceUnitAccess: Bool
+    /// Disable page out: a hint that the blocks need not stay cached.
+    public var disablePageOut: Bool
+    /// The RDPROTECT, WRPROTECT or (WRITE AND VERIFY) WRPROTECT field; only 0 is valid here.
+    public var protection: UInt8
+    /// WRITE AND VERIFY with BYTCHK set: read the blocks back and compare them with the data-out.
+    public var verifiesBytes: Bool
 
-    /// Decodes a READ or WRITE CDB; nil when the operation code is none of them.
-    public init?(_ cdb: CDB) {
+    /// Decodes a READ, WRITE or WRITE AND VERIFY CDB; nil when the operation code is none of them.
+    public init?(_ cdb: CDB) throws(SCSICheckCondition) {
+        self.forceUnitAccess = cdb[1] & 0x08 != 0
+        self.disablePageOut = cdb[1] & 0x10 != 0
+        self.protection = cdb.protectionField
+        self.verifiesBytes = false
         switch cdb.operationCode {
         case Self.read6, Self.write6:
             self.direction = cdb.operationCode == Self.read6 ? .read : .write
@@ -35,23 +50,25 @@ public struct BlockTransfer: Sendable, Hashable {
             let length = UInt32(cdb[4])
             self.transferLength = length == 0 ? 256 : length
             self.forceUnitAccess = false
+            self.disablePageOut = false
+            self.protection = 0
         case Self.read10, Self.write10:
             self.direction = cdb.operationCode == Self.read10 ? .read : .write
             self.logicalBlockAddress = UInt64(cdb.uint32(at: 2))
             self.transferLength = UInt32(cdb.uint16(at: 7))
-            self.forceUnitAccess = cdb[1] & 0x08 != 0
         case Self.read12, Self.write12:
             self.direction = cdb.operationCode == Self.read12 ? .read : .write
             self.logicalBlockAddress = UInt64(cdb.uint32(at: 2))
             self.transferLength = cdb.uint32(at: 6)
-            self.forceUnitAccess = cdb[1] & 0x08 != 0
         case Self.read16, Self.write16:
             self.direction = cdb.operationCode == Self.read16 ? .read : .write
             self.logicalBlockAddress = cdb.uint64(at: 2)
             self.transferLength = cdb.uint32(at: 10)
-            self.forceUnitAccess = cdb[1] & 0x08 != 0
         default:
-            return nil
+            guard let writeAndVerify = try Self(writeAndVerify: cdb) else {
+                return nil
+            }
+            self = writeAndVerify
         }
     }
 
@@ -61,6 +78,9 @@ public struct BlockTransfer: Sendable, Hashable {
     /// maximum transfer length (4 MiB, reported in VPD 0xB0, as SPDK does).
     func validate(on logicalUnit: LogicalUnit) throws(SCSICheckCondition) -> Int {
         let device = logicalUnit.blockDevice
+        guard self.protection == 0 else {
+            throw .invalidFieldInCDB
+        }
         // An LBA past the last block is out of range even for a zero-length transfer (as SPDK).
         guard self.logicalBlockAddress < device.blockCount,
             device.contains(lba: self.logicalBlockAddress, blocks: UInt64(self.transferLength))
@@ -85,7 +105,9 @@ extension LogicalUnit {
         // Read whole blocks covering `bytes`, then drop the tail the initiator did not ask for.
         let blocks = UInt32((bytes + blockSize - 1) / blockSize)
         let start = dataIn.writerIndex
-        let status = self.blockDevice.read(lba: transfer.logicalBlockAddress, blocks: blocks, into: &dataIn)
+        let status = self.atomicWriteGate.withSharedAccess {
+            self.blockDevice.read(lba: transfer.logicalBlockAddress, blocks: blocks, into: &dataIn)
+        }
         guard case .success = status else {
             return .checkCondition(SenseData(failure: status, direction: .read, lba: transfer.logicalBlockAddress))
         }
@@ -105,15 +127,40 @@ extension LogicalUnit {
         guard length > 0 else {
             return .good()
         }
-        var status = self.blockDevice.write(lba: transfer.logicalBlockAddress, segments: dataOut)
-        if case .success = status, transfer.forceUnitAccess, self.blockDevice.writeCacheEnabled {
-            status = self.blockDevice.flush()
+        let lba = transfer.logicalBlockAddress
+        let status = self.atomicWriteGate.withSharedAccess {
+            self.blockDevice.write(lba: lba, segments: dataOut)
         }
         guard case .success = status else {
-            return .checkCondition(SenseData(failure: status, direction: .write, lba: transfer.logicalBlockAddress))
+            return .checkCondition(SenseData(failure: status, direction: .write, lba: lba))
+        }
+        if transfer.verifiesBytes {
+            return self.verifyWritten(
+                lba: lba,
+                length: length,
+                dataOut: dataOut,
+                forceUnitAccess: transfer.forceUnitAccess
+            )
+        }
+        return self.completeWrite(lba: lba, forceUnitAccess: transfer.forceUnitAccess)
+    }
+
+    /// Completes a successful write: with FUA on a write-back device, flushes it first.
+    func completeWrite(lba: UInt64, forceUnitAccess: Bool) -> SCSICompletion {
+        guard forceUnitAccess, self.blockDevice.writeCacheEnabled else {
+            return .good()
+        }
+        let status = self.blockDevice.flush()
+        guard case .success = status else {
+            return .checkCondition(SenseData(failure: status, direction: .write, lba: lba))
         }
         return .good()
     }
+}
+
+extension CDB {
+    /// The RDPROTECT / WRPROTECT / VRPROTECT / ORPROTECT field of the block commands (byte 1, bits 7–5).
+    var protectionField: UInt8 { self[1] >> 5 }
 }
 
 extension SenseData {

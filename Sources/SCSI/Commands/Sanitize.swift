@@ -83,6 +83,10 @@ struct OverwriteParameters: Sendable, Hashable {
 extension LogicalUnit {
     /// Runs a validated SANITIZE with its parameter data.
     func sanitize(_ command: Sanitize, parameters: ByteBuffer) -> SCSICompletion {
+        self.atomicWriteGate.withSharedAccess { self.runSanitize(command, parameters: parameters) }
+    }
+
+    private func runSanitize(_ command: Sanitize, parameters: ByteBuffer) -> SCSICompletion {
         let device = self.blockDevice
         let status: BlockIOStatus
         switch command.serviceAction {

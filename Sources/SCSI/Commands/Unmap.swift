@@ -65,12 +65,15 @@ extension LogicalUnit {
         } catch {
             return .checkCondition(error.sense)
         }
-        for descriptor in descriptors where descriptor.blocks > 0 {
-            let status = self.blockDevice.unmap(lba: descriptor.lba, blocks: UInt64(descriptor.blocks))
-            guard case .success = status else {
-                return .checkCondition(SenseData(failure: status, direction: .write, lba: descriptor.lba))
+        // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
+        return self.atomicWriteGate.withSharedAccess {
+            for descriptor in descriptors where descriptor.blocks > 0 {
+                let status = self.blockDevice.unmap(lba: descriptor.lba, blocks: UInt64(descriptor.blocks))
+                guard case .success = status else {
+                    return .checkCondition(SenseData(failure: status, direction: .write, lba: descriptor.lba))
+                }
             }
+            return .good()
         }
-        return .good()
     }
 }

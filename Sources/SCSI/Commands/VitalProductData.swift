@@ -168,12 +168,13 @@ enum VitalProductData {
         return body
     }
 
+    /// Block Limits (SBC-3 §6.5.3). WSNZ is 0: WRITE SAME with 0 blocks runs through the last block. WRITE ATOMIC
+    /// takes up to the maximum transfer length, with no alignment or granularity constraint.
     private static func blockLimits(of logicalUnit: LogicalUnit) -> [UInt8] {
         let blockSize = max(1, logicalUnit.blockDevice.blockSize)
         let optimalGranularity = UInt16(blockSize < 4096 ? 4096 / blockSize : 1)
         let maximumTransfer = logicalUnit.maximumTransferBlocks
         var body = [UInt8](repeating: 0, count: 60)
-        body[0] = 0x01  // WSNZ: WRITE SAME needs a non-zero number of blocks
         body[1] = LogicalUnit.maximumCompareAndWriteBlocks
         body.replaceSubrange(2..<4, with: optimalGranularity.bigEndianBytes)
         body.replaceSubrange(4..<8, with: maximumTransfer.bigEndianBytes)
@@ -183,6 +184,7 @@ enum VitalProductData {
             body.replaceSubrange(20..<24, with: UInt32(LogicalUnit.maximumUnmapDescriptorCount).bigEndianBytes)
         }
         body.replaceSubrange(32..<40, with: UInt64(logicalUnit.maximumWriteSameBlocks).bigEndianBytes)
+        body.replaceSubrange(40..<44, with: logicalUnit.maximumAtomicTransferBlocks.bigEndianBytes)
         return body
     }
 }

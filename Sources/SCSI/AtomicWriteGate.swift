@@ -1,0 +1,54 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Makes the read-modify-write commands of one logical unit (COMPARE AND WRITE, ORWRITE, WRITE ATOMIC) atomic
+/// against every other write to it, from any event loop, without a lock on the ordinary write path.
+///
+/// Ordinary writes pass through ``withSharedAccess(_:)``: while no atomic command runs, that is one atomic
+/// increment and decrement and no lock. An atomic command passes through ``withExclusiveAccess(_:)``: it takes
+/// the gate's lock, announces itself, and waits for the ordinary writes already under way to finish (block
+/// I/O is synchronous, so they finish promptly). Ordinary writes arriving while it runs queue on the lock.
+///
+/// Both sides publish first and check the other second, with sequentially consistent operations, so at least one
+/// of them sees the other: an ordinary write never overlaps an atomic command.
+final class AtomicWriteGate: Sendable {
+    /// Atomic commands holding or waiting for the lock.
+    private let exclusiveRequests = Atomic<Int>(0)
+    /// Ordinary writes running on the lock-free path.
+    private let sharedHolders = Atomic<Int>(0)
+    private let lock = Mutex(())
+
+    init() {}
+
+    /// Runs an ordinary write; it never overlaps a body of ``withExclusiveAccess(_:)``.
+    func withSharedAccess<Result>(_ body: () -> Result) -> Result {
+        if self.exclusiveRequests.load(ordering: .sequentiallyConsistent) == 0 {
+            self.sharedHolders.add(1, ordering: .sequentiallyConsistent)
+            if self.exclusiveRequests.load(ordering: .sequentiallyConsistent) == 0 {
+                defer { self.sharedHolders.subtract(1, ordering: .sequentiallyConsistent) }
+                return body()
+            }
+            self.sharedHolders.subtract(1, ordering: .sequentiallyConsistent)
+        }
+        return self.lock.withLock { _ in body() }
+    }
+
+    /// Runs an atomic command alone: no other exclusive body and no ordinary write runs meanwhile.
+    func withExclusiveAccess<Result>(_ body: () -> Result) -> Result {
+        self.lock.withLock { _ in
+            self.exclusiveRequests.add(1, ordering: .sequentiallyConsistent)
+            defer { self.exclusiveRequests.subtract(1, ordering: .sequentiallyConsistent) }
+            while self.sharedHolders.load(ordering: .sequentiallyConsistent) != 0 {
+                sched_yield()
+            }
+            return body()
+        }
+    }
+}
