@@ -1,6 +1,7 @@
 import ISCSIProtocol
 import ISCSIWire
 import NIOCore
+import SCSI
 
 extension ISCSIConnectionHandler {
     // MARK: - Sequence numbers
@@ -191,41 +192,57 @@ extension ISCSIConnectionHandler {
         self.close(context: context)
     }
 
+    /// Carries out a task management function on this session's tasks and answers it. Terminated tasks get no
+    /// response and give their window slots back before the answer, whose MaxCmdSN shows them.
     private func answer(_ request: TaskManagementRequestPDU, context: ChannelHandlerContext) {
-        let response: TaskManagementResponsePDU.Response
-        switch TaskManagementRequestPDU.Function(rawValue: request.function) {
-        case .abortTask:
-            self.abortWrite(initiatorTaskTag: request.referencedTaskTag)
-            response = .functionComplete
-        case .abortTaskSet, .clearTaskSet, .logicalUnitReset:
-            for (tag, write) in self.session?.pendingWrites ?? [:]
-            where write.command.logicalUnitNumber == request.logicalUnitNumber {
-                self.abortWrite(initiatorTaskTag: tag)
+        guard var session = self.session else { return }
+        let device = session.device
+        let taskContext = TaskManagementContext(
+            expectedCommandSequenceNumber: session.window.expectedCommandSequenceNumber,
+            maximumCommandSequenceNumber: session.window.maximumCommandSequenceNumber,
+            logicalUnitExists: { field in
+                guard let id = LogicalUnitAddress.decode(field), let logicalUnit = device?.logicalUnit(id: id) else {
+                    return false
+                }
+                return !logicalUnit.isRemoved
             }
-            response = .functionComplete
-        case .targetWarmReset:
-            for tag in self.session?.pendingWrites.keys.map({ $0 }) ?? [] {
-                self.abortWrite(initiatorTaskTag: tag)
-            }
-            response = .functionComplete
-        case .clearACA, .targetColdReset, .taskReassign, nil:
-            response = .functionNotSupported
+        )
+        let outcome = session.tasks.perform(request, in: taskContext)
+        self.session = session
+        for task in outcome.terminatedTasks {
+            task.payload.cancel()
+            self.commandCompleted(isImmediate: task.isImmediate)
         }
         let numbers = self.sequenceNumbers()
         let pdu = TaskManagementResponsePDU(
-            response: response,
+            response: outcome.response,
             initiatorTaskTag: request.initiatorTaskTag,
             statSN: self.takeStatSN(),
             expCmdSN: numbers.expCmdSN,
             maxCmdSN: numbers.maxCmdSN
         )
         self.send(pdu.makePDU(), context: context)
+        switch outcome.effect {
+        case .resetLogicalUnit, .resetTarget:
+            // The POWER ON, RESET, OR BUS DEVICE RESET unit attention comes with the per-nexus unit attention
+            // store (LogicalUnit.reset(by:), helper "pr"), wired here when it lands.
+            break
+        case .resetTargetAndCloseConnections:
+            self.closeConnectionsOfTarget(context: context)
+        case nil:
+            break
+        }
     }
 
-    /// Forgets a write waiting for data, releasing its window slot.
-    private func abortWrite(initiatorTaskTag: UInt32) {
-        guard let write = self.session?.pendingWrites.removeValue(forKey: initiatorTaskTag) else { return }
-        self.commandCompleted(isImmediate: write.command.isImmediate)
+    /// TARGET COLD RESET: closes this connection once its response is out, and every other connection to the
+    /// same target at once.
+    private func closeConnectionsOfTarget(context: ChannelHandlerContext) {
+        if let targetName = self.sessionKey?.targetName {
+            for connection in self.registry.connections(ofTarget: targetName) where connection !== self.connection {
+                (connection as? ISCSIConnection)?.close()
+            }
+        }
+        self.close(context: context)
     }
 
     /// Sends a Reject carrying the offending header (RFC 7143 §11.17).

@@ -108,6 +108,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.phase = .closing
+        self.cancelTasks()
         self.session = nil
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)
