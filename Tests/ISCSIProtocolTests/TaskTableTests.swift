@@ -29,8 +29,10 @@ import Testing
     /// Tasks 1 and 2 on LUN 0 (CmdSN 10, 11), task 3 on LUN 1 (CmdSN 12), task 4 immediate on LUN 0 (CmdSN 20).
     func table(_ phase: Phase) -> TaskTable<Phase> {
         var table = TaskTable<Phase>()
-        let tasks: [(UInt32, UInt64, UInt32, Bool)] = [(1, Self.lun0, 10, false), (2, Self.lun0, 11, false),
-            (3, Self.lun1, 12, false), (4, Self.lun0, 20, true)]
+        let tasks: [(UInt32, UInt64, UInt32, Bool)] = [
+            (1, Self.lun0, 10, false), (2, Self.lun0, 11, false),
+            (3, Self.lun1, 12, false), (4, Self.lun0, 20, true),
+        ]
         for (tag, lun, cmdSN, isImmediate) in tasks {
             table.insert(
                 TaskTable.Task(
@@ -93,14 +95,23 @@ import Testing
     @Test func abortTaskOfACommandLostInTheWindowCompletes() {
         var table = self.table(.awaitingDataOut)
         // CmdSN 25 lies in [20, 51] and before the request's CmdSN 30: the command is considered received.
-        let lost = table.perform(self.request(.abortTask, referencedTaskTag: 9, refCmdSN: 25, cmdSN: 30), in: Self.context)
+        let lost = table.perform(
+            self.request(.abortTask, referencedTaskTag: 9, refCmdSN: 25, cmdSN: 30),
+            in: Self.context
+        )
         #expect(lost.response == .functionComplete)
         #expect(lost.terminatedTasks.isEmpty)
         // Not before the request itself: no such task.
-        let ahead = table.perform(self.request(.abortTask, referencedTaskTag: 9, refCmdSN: 25, cmdSN: 25), in: Self.context)
+        let ahead = table.perform(
+            self.request(.abortTask, referencedTaskTag: 9, refCmdSN: 25, cmdSN: 25),
+            in: Self.context
+        )
         #expect(ahead.response == .taskDoesNotExist)
         // Beyond MaxCmdSN: no such task.
-        let outside = table.perform(self.request(.abortTask, referencedTaskTag: 9, refCmdSN: 60, cmdSN: 70), in: Self.context)
+        let outside = table.perform(
+            self.request(.abortTask, referencedTaskTag: 9, refCmdSN: 60, cmdSN: 70),
+            in: Self.context
+        )
         #expect(outside.response == .taskDoesNotExist)
         #expect(table.count == 4)
     }
@@ -184,8 +195,14 @@ import Testing
     @Test(arguments: Phase.allCases)
     func queryTaskSaysWhetherTheTaskExists(phase: Phase) {
         var table = self.table(phase)
-        #expect(table.perform(self.request(.queryTask, referencedTaskTag: 1), in: Self.context).response == .functionSucceeded)
-        #expect(table.perform(self.request(.queryTask, referencedTaskTag: 9), in: Self.context).response == .functionComplete)
+        #expect(
+            table.perform(self.request(.queryTask, referencedTaskTag: 1), in: Self.context).response
+                == .functionSucceeded
+        )
+        #expect(
+            table.perform(self.request(.queryTask, referencedTaskTag: 9), in: Self.context).response
+                == .functionComplete
+        )
         #expect(
             table.perform(self.request(.queryTask, lun: Self.lun1, referencedTaskTag: 1), in: Self.context).response
                 == .functionComplete
@@ -195,9 +212,13 @@ import Testing
 
     @Test func queryTaskSetSaysWhetherAnyTaskExistsOnTheLogicalUnit() {
         var table = self.table(.responseDeferred)
-        #expect(table.perform(self.request(.queryTaskSet, lun: Self.lun1), in: Self.context).response == .functionSucceeded)
+        #expect(
+            table.perform(self.request(.queryTaskSet, lun: Self.lun1), in: Self.context).response == .functionSucceeded
+        )
         table.remove(initiatorTaskTag: 3)
-        #expect(table.perform(self.request(.queryTaskSet, lun: Self.lun1), in: Self.context).response == .functionComplete)
+        #expect(
+            table.perform(self.request(.queryTaskSet, lun: Self.lun1), in: Self.context).response == .functionComplete
+        )
     }
 
     @Test func unsupportedFunctionsTerminateNothing() {

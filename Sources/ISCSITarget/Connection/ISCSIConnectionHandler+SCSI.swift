@@ -73,7 +73,9 @@ extension ISCSIConnectionHandler {
                 self.solicit(burst, for: write.command, context: context)
             }
         case .complete:
-            if let task = self.session?.tasks.remove(initiatorTaskTag: tag), case .awaitingDataOut(let write) = task.payload {
+            if let task = self.session?.tasks.remove(initiatorTaskTag: tag),
+                case .awaitingDataOut(let write) = task.payload
+            {
                 self.run(write, context: context)
             }
         case .invalid:
