@@ -156,15 +156,27 @@ import Testing
         #expect(!second.channel.isActive)
     }
 
-    @Test func aWrongDataSNIsRejectedAndEndsTheConnection() throws {
+    @Test func aWrongDataSNIsRejectedAndEndsTheTaskWithCheckCondition() throws {
         let initiator = try ConnectionTestInitiator()
         _ = try initiator.login(keys: self.normal)
         let (write, r2t) = try self.startWrite(initiator)
         try initiator.send(self.dataOut(for: write, r2t: r2t, dataSN: 27))
-        let reject = try RejectPDU(try #require(try initiator.receiveAll().first))
+        let pdus = try initiator.receiveAll()
+        #expect(pdus.count == 2)
+        let reject = try RejectPDU(try #require(pdus.first))
         #expect(reject.reason == RejectPDU.Reason.protocolError.rawValue)
-        initiator.channel.embeddedEventLoop.run()
-        #expect(!initiator.channel.isActive)
+        let response = try SCSIResponsePDU(try #require(pdus.last))
+        #expect(response.initiatorTaskTag == write.initiatorTaskTag)
+        #expect(response.status == 0x02)
+        // ABORTED COMMAND, DATA PHASE ERROR.
+        #expect(response.data.getInteger(at: 2 + 2, as: UInt8.self).map { $0 & 0x0f } == 0x0b)
+        #expect(response.data.getInteger(at: 2 + 12, as: UInt8.self) == 0x4b)
+        #expect(response.maxCmdSN == write.cmdSN + 64)
+
+        // The rest of the task's data is discarded; the connection goes on.
+        try initiator.send(self.dataOut(for: write, r2t: r2t, dataSN: 0))
+        #expect(try initiator.receiveAll().isEmpty)
+        #expect(initiator.channel.isActive)
     }
 
     @Test func aReadSentAsAWriteRunsAndSendsNoData() throws {

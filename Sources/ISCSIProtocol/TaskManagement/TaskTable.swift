@@ -109,9 +109,9 @@ public struct TaskTable<Payload> {
         return affected
     }
 
-    /// Removes one task and remembers it as terminated.
+    /// Removes one task and remembers it as terminated, so that its late Data-Out PDUs are discarded.
     @discardableResult
-    mutating func terminate(initiatorTaskTag: UInt32) -> Task? {
+    public mutating func terminate(initiatorTaskTag: UInt32) -> Task? {
         guard let task = self.tasks.removeValue(forKey: initiatorTaskTag) else { return nil }
         self.terminatedTags.append(initiatorTaskTag)
         if self.terminatedTags.count > Self.terminatedTagMemory {

@@ -79,14 +79,25 @@ extension ISCSIConnectionHandler {
                 self.run(write, context: context)
             }
         case .invalid:
-            // A wrong DataSN, offset or length cannot be recovered at ErrorRecoveryLevel 0: reject it and drop
-            // the connection, which ends the session (RFC 7143 §7.1.4.1, §7.12).
-            let task = self.session?.tasks.remove(initiatorTaskTag: tag)
-            self.commandCompleted(isImmediate: task?.isImmediate ?? false)
+            // The Data-Out does not fit the sequence (DataSN, offset, length or TTT). It is rejected and the task
+            // ends with a SCSI Response (RFC 7143 §11.17.1: a Reject never ends a task by itself); the connection
+            // goes on, and the task's further Data-Out PDUs are discarded.
             self.reject(header, reason: .protocolError, context: context)
-            self.close(context: context)
+            guard let task = self.session?.tasks.terminate(initiatorTaskTag: tag),
+                case .awaitingDataOut(let write) = task.payload
+            else { return }
+            self.finish(
+                write.command,
+                with: .checkCondition(SenseData(key: .abortedCommand, code: Self.dataPhaseError)),
+                dataIn: ByteBuffer(),
+                wantedLength: write.prepared.dataOutLength,
+                context: context
+            )
         }
     }
+
+    /// ASC/ASCQ 4B/00, DATA PHASE ERROR (SPC-4): the data-out did not follow the sequence the target solicited.
+    private static var dataPhaseError: AdditionalSenseCode { AdditionalSenseCode(code: 0x4B, qualifier: 0x00) }
 
     private func solicit(_ burst: PendingWrite.Burst, for command: SCSICommandPDU, context: ChannelHandlerContext) {
         let numbers = self.sequenceNumbers()
