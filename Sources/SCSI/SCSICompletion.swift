@@ -10,8 +10,8 @@ public struct SCSICompletion: Sendable, Hashable {
     /// How many bytes the command appended to the data-in buffer. Never more than the command's allocation
     /// length or its expected data transfer length; the transport computes residuals from it.
     public var dataInLength: Int
-    /// How long the transport holds the response (Data-In and status) after the command ran: the seam for
-    /// delay block devices and QoS. The task stays abortable meanwhile; `.zero` answers at once.
+    /// How long the transport holds the response (Data-In and SCSI Response) back after the command ran: the
+    /// block device's added latency (delay bdevs, QoS). `.zero` answers at once.
     public var responseDelay: TimeAmount = .zero
 
     public init(status: SCSIStatus, sense: SenseData? = nil, dataInLength: Int = 0) {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # libiscsi's conformance suite (iscsi-test-cu, destructive tests allowed; the SANITIZE family in a run of its own
-# with SANITIZE allowed) against three Malloc LUNs,
-# each behind its own target node so that resets and reservations of one run do not reach another:
+# with SANITIZE allowed) against three Malloc LUNs, each behind its own target node so that resets and
+# reservations of one run do not reach another:
 #   512   512-byte blocks
 #   4096  4096-byte blocks
 #   512p4k 512-byte blocks in 4096-byte physical blocks (LBPPBE 3: the "LBPPB < 2" tests run)
-# and the MultipathIO family with two URLs (two portals) to the 512-byte LUN. The runs go in parallel.
+# and the MultipathIO family with two URLs (two portals) to a fourth LUN. The runs go in parallel.
 #
 # Per LUN it prints passed/failed/skipped and the skip reasons, grouped. The suite fails when iscsi-test-cu
 # fails more tests in all than CONFORMANCE_MAX_FAILED (default: the count at the last change of this file),
