@@ -155,6 +155,8 @@ import Testing
         #expect(outcome.terminatedTasks.map(\.initiatorTaskTag) == [1, 2, 4])
         #expect(table.count == 1 && table[3] != nil)
         #expect(outcome.effect == (function == .logicalUnitReset ? .resetLogicalUnit(Self.lun0) : nil))
+        // ABORT TASK SET reaches only the requesting I_T nexus; the others every nexus.
+        #expect(outcome.otherSessions == (function == .abortTaskSet ? nil : .logicalUnit(Self.lun0)))
     }
 
     @Test(arguments: Phase.allCases, [Function.targetWarmReset, .targetColdReset])
@@ -165,6 +167,7 @@ import Testing
         #expect(outcome.terminatedTasks.map(\.initiatorTaskTag) == [1, 2, 3, 4])
         #expect(table.isEmpty)
         #expect(outcome.effect == (function == .targetWarmReset ? .resetTarget : .resetTargetAndCloseConnections))
+        #expect(outcome.otherSessions == (function == .targetWarmReset ? .target : nil))
     }
 
     @Test func taskSetFunctionsOnAnEmptyLogicalUnitComplete() {
@@ -243,6 +246,15 @@ import Testing
     }
 
     // MARK: - The table
+
+    @Test(arguments: Phase.allCases)
+    func tasksOfAnotherSessionAreTerminatedByScope(phase: Phase) {
+        var table = self.table(phase)
+        #expect(table.terminateTasks(in: .logicalUnit(Self.lun1)).map(\.initiatorTaskTag) == [3])
+        #expect(table.wasTerminated(initiatorTaskTag: 3))
+        #expect(table.terminateTasks(in: .target).map(\.initiatorTaskTag) == [1, 2, 4])
+        #expect(table.isEmpty)
+    }
 
     @Test func aNewTaskWithATerminatedTagIsNoLongerTerminated() {
         var table = self.table(.awaitingDataOut)

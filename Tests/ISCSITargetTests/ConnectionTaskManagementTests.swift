@@ -122,10 +122,8 @@ import Testing
         #expect(response.response == TaskManagementResponsePDU.Response.functionSucceeded.rawValue)
     }
 
-    @Test func targetColdResetAnswersThenClosesTheConnections() throws {
-        let first = try ConnectionTestInitiator()
-        _ = try first.login(keys: self.normal)
-        // A second session (another ISID) to the same target.
+    /// A second session (another ISID) from the same initiator to the same target.
+    private func secondSession(sharing first: ConnectionTestInitiator) throws -> ConnectionTestInitiator {
         let second = try ConnectionTestInitiator(sharing: first)
         var text = "InitiatorName=\(ConnectionTestInitiator.initiatorName)\0"
         for (key, value) in self.normal.sorted(by: { $0.key < $1.key }) {
@@ -147,7 +145,37 @@ import Testing
         )
         let login = try LoginResponsePDU(try #require(try second.receiveAll().last))
         #expect(login.status == .success)
+        second.expStatSN = login.statSN &+ 1
         #expect(first.channel.isActive)
+        return second
+    }
+
+    @Test func logicalUnitResetReachesTheTasksOfOtherSessions() throws {
+        let first = try ConnectionTestInitiator()
+        _ = try first.login(keys: self.normal)
+        let second = try self.secondSession(sharing: first)
+        let (write, r2t) = try self.startWrite(second)
+
+        // ABORT TASK SET on the first session leaves the second one's write alone.
+        _ = try self.taskManagement(first, .abortTaskSet)
+        second.channel.embeddedEventLoop.run()
+        let query = try self.taskManagement(second, .queryTask, referencing: write)
+        #expect(query.response == TaskManagementResponsePDU.Response.functionSucceeded.rawValue)
+
+        let reset = try self.taskManagement(first, .logicalUnitReset)
+        #expect(reset.response == TaskManagementResponsePDU.Response.functionComplete.rawValue)
+        second.channel.embeddedEventLoop.run()
+        try second.send(self.dataOut(for: write, r2t: r2t))
+        #expect(try second.receiveAll().isEmpty)
+        let again = try self.taskManagement(second, .queryTask, referencing: write)
+        #expect(again.response == TaskManagementResponsePDU.Response.functionComplete.rawValue)
+        #expect(again.maxCmdSN == second.cmdSN + 63)
+    }
+
+    @Test func targetColdResetAnswersThenClosesTheConnections() throws {
+        let first = try ConnectionTestInitiator()
+        _ = try first.login(keys: self.normal)
+        let second = try self.secondSession(sharing: first)
         let response = try self.taskManagement(first, .targetColdReset)
         #expect(response.response == TaskManagementResponsePDU.Response.functionComplete.rawValue)
         first.channel.embeddedEventLoop.run()

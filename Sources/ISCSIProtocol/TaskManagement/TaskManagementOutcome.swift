@@ -12,6 +12,14 @@ public enum TaskManagementEffect: Hashable, Sendable {
     case resetTargetAndCloseConnections
 }
 
+/// The tasks a task management function reaches.
+public enum TaskManagementScope: Hashable, Sendable {
+    /// The tasks on the logical unit this LUN field addresses.
+    case logicalUnit(UInt64)
+    /// Every task of the target.
+    case target
+}
+
 /// The result of one task management function over a ``TaskTable``: the response to send, the tasks it
 /// terminated (which get no response of their own, and whose window slots the caller releases), and the
 /// effect to carry out.
@@ -22,6 +30,10 @@ public struct TaskManagementOutcome<Payload> {
     public var terminatedTasks: [TaskTable<Payload>.Task]
     /// What else to do, if anything; only when `response` is `.functionComplete`.
     public var effect: TaskManagementEffect?
+    /// The tasks of the target's other sessions (other I_T nexuses) the function also terminates: CLEAR TASK
+    /// SET, LOGICAL UNIT RESET and TARGET WARM RESET reach every initiator (SAM-5 §7); ABORT TASK and ABORT
+    /// TASK SET only the requesting one. (TARGET COLD RESET closes the other connections instead.)
+    public var otherSessions: TaskManagementScope?
 
     /// An outcome that terminated nothing.
     init(response: TaskManagementResponsePDU.Response) {
@@ -31,11 +43,13 @@ public struct TaskManagementOutcome<Payload> {
     init(
         response: TaskManagementResponsePDU.Response,
         terminatedTasks: [TaskTable<Payload>.Task],
-        effect: TaskManagementEffect?
+        effect: TaskManagementEffect?,
+        otherSessions: TaskManagementScope? = nil
     ) {
         self.response = response
         self.terminatedTasks = terminatedTasks
         self.effect = effect
+        self.otherSessions = otherSessions
     }
 }
 

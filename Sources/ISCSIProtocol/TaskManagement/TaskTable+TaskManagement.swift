@@ -32,7 +32,9 @@ extension TaskTable {
     ///   RefCmdSN gets "Function rejected" (for an immediate task RefCmdSN may also be the request's CmdSN).
     /// - ABORT TASK SET and CLEAR TASK SET terminate every task on the LUN, LOGICAL UNIT RESET too and
     ///   resets the logical unit; TARGET WARM RESET and TARGET COLD RESET terminate every task and reset the
-    ///   target (cold reset then closes the connections).
+    ///   target (cold reset then closes the connections). CLEAR TASK SET and the resets also reach the tasks of
+    ///   the target's other sessions (``TaskManagementOutcome/otherSessions``), which the caller terminates with
+    ///   ``terminateTasks(in:)`` on each of them.
     /// - QUERY TASK and QUERY TASK SET answer "Function succeeded" when the task (any task on the LUN) exists,
     ///   else "Function complete".
     /// - Functions addressed to a logical unit that does not exist answer "LUN does not exist"; CLEAR ACA
@@ -59,23 +61,32 @@ extension TaskTable {
         switch function {
         case .abortTask:
             return self.abortTask(request, in: context)
-        case .abortTaskSet, .clearTaskSet:
+        case .abortTaskSet:
             return TaskManagementOutcome(
                 response: .functionComplete,
                 terminatedTasks: self.terminateTasks(onLogicalUnit: logicalUnitNumber),
                 effect: nil
             )
+        case .clearTaskSet:
+            return TaskManagementOutcome(
+                response: .functionComplete,
+                terminatedTasks: self.terminateTasks(onLogicalUnit: logicalUnitNumber),
+                effect: nil,
+                otherSessions: .logicalUnit(logicalUnitNumber)
+            )
         case .logicalUnitReset:
             return TaskManagementOutcome(
                 response: .functionComplete,
                 terminatedTasks: self.terminateTasks(onLogicalUnit: logicalUnitNumber),
-                effect: .resetLogicalUnit(logicalUnitNumber)
+                effect: .resetLogicalUnit(logicalUnitNumber),
+                otherSessions: .logicalUnit(logicalUnitNumber)
             )
         case .targetWarmReset:
             return TaskManagementOutcome(
                 response: .functionComplete,
                 terminatedTasks: self.terminateTasks(onLogicalUnit: nil),
-                effect: .resetTarget
+                effect: .resetTarget,
+                otherSessions: .target
             )
         case .targetColdReset:
             return TaskManagementOutcome(
@@ -117,5 +128,16 @@ extension TaskTable {
         }
         self.terminate(initiatorTaskTag: task.initiatorTaskTag)
         return TaskManagementOutcome(response: .functionComplete, terminatedTasks: [task], effect: nil)
+    }
+
+    /// Terminates the tasks in `scope` for a task management function carried out on another session of the
+    /// target, and returns them.
+    public mutating func terminateTasks(in scope: TaskManagementScope) -> [Task] {
+        switch scope {
+        case .logicalUnit(let logicalUnitNumber):
+            return self.terminateTasks(onLogicalUnit: logicalUnitNumber)
+        case .target:
+            return self.terminateTasks(onLogicalUnit: nil)
+        }
     }
 }

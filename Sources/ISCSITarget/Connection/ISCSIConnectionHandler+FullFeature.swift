@@ -222,6 +222,11 @@ extension ISCSIConnectionHandler {
             maxCmdSN: numbers.maxCmdSN
         )
         self.send(pdu.makePDU(), context: context)
+        if let scope = outcome.otherSessions {
+            for connection in self.otherConnectionsOfTarget() {
+                connection.terminateTasks(in: scope)
+            }
+        }
         switch outcome.effect {
         case .resetLogicalUnit, .resetTarget:
             // The POWER ON, RESET, OR BUS DEVICE RESET unit attention comes with the per-nexus unit attention
@@ -237,12 +242,31 @@ extension ISCSIConnectionHandler {
     /// TARGET COLD RESET: closes this connection once its response is out, and every other connection to the
     /// same target at once.
     private func closeConnectionsOfTarget(context: ChannelHandlerContext) {
-        if let targetName = self.sessionKey?.targetName {
-            for connection in self.registry.connections(ofTarget: targetName) where connection !== self.connection {
-                (connection as? ISCSIConnection)?.close()
-            }
+        for connection in self.otherConnectionsOfTarget() {
+            connection.close()
         }
         self.close(context: context)
+    }
+
+    /// The other connections logged in to this connection's target.
+    private func otherConnectionsOfTarget() -> [ISCSIConnection] {
+        guard let targetName = self.sessionKey?.targetName else { return [] }
+        return self.registry.connections(ofTarget: targetName).compactMap { connection in
+            connection === self.connection ? nil : connection as? ISCSIConnection
+        }
+    }
+
+    /// Terminates this session's tasks in `scope` for a task management function carried out on another
+    /// session of the target (CLEAR TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET): they get no response and
+    /// give their window slots back.
+    func terminateTasks(in scope: TaskManagementScope) {
+        guard self.phase == .fullFeature, var session = self.session else { return }
+        let terminated = session.tasks.terminateTasks(in: scope)
+        self.session = session
+        for task in terminated {
+            task.payload.cancel()
+            self.commandCompleted(isImmediate: task.isImmediate)
+        }
     }
 
     /// Sends a Reject carrying the offending header (RFC 7143 §11.17).
