@@ -229,8 +229,8 @@ extension ISCSIConnectionHandler {
         }
         switch outcome.effect {
         case .resetLogicalUnit, .resetTarget:
-            // The POWER ON, RESET, OR BUS DEVICE RESET unit attention comes with the per-nexus unit attention
-            // store (LogicalUnit.reset(by:), helper "pr"), wired here when it lands.
+            // The reset unit attentions come with helper "pr"'s store: at merge, `device?.resetLogicalUnit(lun)`
+            // for .resetLogicalUnit(lun), `device?.reset()` for both target resets.
             break
         case .resetTargetAndCloseConnections:
             self.closeConnectionsOfTarget(context: context)
