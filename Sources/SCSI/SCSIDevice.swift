@@ -270,9 +270,10 @@ public struct SCSIDevice: Sendable {
         switch operation {
         case .blockTransfer(let transfer):
             let bytes = try transfer.validate(on: logicalUnit)
-            // A transfer that moves data must go the way the transport's R/W bits say (SPDK: "Incorrect data
-            // direction"). With an EDTL of 0 nothing moves: the command runs and reports an overflow residual.
-            if bytes > 0 && expectedLength > 0 && !(transfer.direction == .read ? command.isRead : command.isWrite) {
+            // A write needs data-out the initiator announced with the W bit. A read without the R bit runs and
+            // the transport keeps its data (libiscsi's Read10Invalid expects GOOD, as Linux LIO answers). With an
+            // EDTL of 0 nothing moves: the command runs and reports an overflow residual.
+            if transfer.direction == .write && bytes > 0 && expectedLength > 0 && !command.isWrite {
                 throw .invalidFieldInCDB
             }
             // A write longer than the EDTL writes only what the initiator sends (RFC 7143 §11.4.5.1).

@@ -100,10 +100,10 @@ import Testing
     @Test func taskManagementFunctions() throws {
         let fixture = try SCSITestFixture()
         let cdb: (Bool) -> [UInt8] = { [0xA3, 0x0D, $0 ? 0x80 : 0, 0, 0, 0] + bigEndian(UInt32(16)) + [0, 0] }
-        #expect(fixture.run(cdb(false)).data == [0xDA, 0x00, 0, 0])
+        #expect(fixture.run(cdb(false)).data == [0xDE, 0x02, 0, 0])
         let extended = fixture.run(cdb(true)).data
         #expect(extended.count == 16)
-        #expect(Array(extended[0..<4]) == [0xDA, 0x00, 0, 0x0C])
+        #expect(Array(extended[0..<4]) == [0xDE, 0x02, 0, 0x0C])
     }
 }
 

@@ -1,3 +1,4 @@
+import ISCSIProtocol
 import NIOCore
 import Synchronization
 
@@ -42,6 +43,14 @@ final class ISCSIConnection: ISCSIConnectionHandle {
         let channel = self.channel
         channel.eventLoop.execute {
             try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self).requestLogout()
+        }
+    }
+
+    /// Terminates the connection's tasks in `scope`, on its event loop (task management on another session).
+    func terminateTasks(in scope: TaskManagementScope) {
+        let channel = self.channel
+        channel.eventLoop.execute {
+            try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self).terminateTasks(in: scope)
         }
     }
 

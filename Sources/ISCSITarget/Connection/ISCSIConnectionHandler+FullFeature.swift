@@ -1,6 +1,7 @@
 import ISCSIProtocol
 import ISCSIWire
 import NIOCore
+import SCSI
 
 extension ISCSIConnectionHandler {
     // MARK: - Sequence numbers
@@ -191,45 +192,82 @@ extension ISCSIConnectionHandler {
         self.close(context: context)
     }
 
+    /// Carries out a task management function on this session's tasks and answers it. Terminated tasks get no
+    /// response and give their window slots back before the answer, whose MaxCmdSN shows them.
     private func answer(_ request: TaskManagementRequestPDU, context: ChannelHandlerContext) {
-        let response: TaskManagementResponsePDU.Response
-        switch TaskManagementRequestPDU.Function(rawValue: request.function) {
-        case .abortTask:
-            self.abortWrite(initiatorTaskTag: request.referencedTaskTag)
-            response = .functionComplete
-        case .abortTaskSet, .clearTaskSet, .logicalUnitReset:
-            for (tag, write) in self.session?.pendingWrites ?? [:]
-            where write.command.logicalUnitNumber == request.logicalUnitNumber {
-                self.abortWrite(initiatorTaskTag: tag)
+        guard var session = self.session else { return }
+        let device = session.device
+        let taskContext = TaskManagementContext(
+            expectedCommandSequenceNumber: session.window.expectedCommandSequenceNumber,
+            maximumCommandSequenceNumber: session.window.maximumCommandSequenceNumber,
+            logicalUnitExists: { field in
+                guard let id = LogicalUnitAddress.decode(field), let logicalUnit = device?.logicalUnit(id: id) else {
+                    return false
+                }
+                return !logicalUnit.isRemoved
             }
-            if TaskManagementRequestPDU.Function(rawValue: request.function) == .logicalUnitReset {
-                self.session?.device?.resetLogicalUnit(request.logicalUnitNumber)
-            }
-            response = .functionComplete
-        case .targetWarmReset:
-            for tag in self.session?.pendingWrites.keys.map({ $0 }) ?? [] {
-                self.abortWrite(initiatorTaskTag: tag)
-            }
-            self.session?.device?.reset()
-            response = .functionComplete
-        case .clearACA, .targetColdReset, .taskReassign, nil:
-            response = .functionNotSupported
+        )
+        let outcome = session.tasks.perform(request, in: taskContext)
+        self.session = session
+        for task in outcome.terminatedTasks {
+            task.payload.cancel()
+            self.commandCompleted(isImmediate: task.isImmediate)
         }
         let numbers = self.sequenceNumbers()
         let pdu = TaskManagementResponsePDU(
-            response: response,
+            response: outcome.response,
             initiatorTaskTag: request.initiatorTaskTag,
             statSN: self.takeStatSN(),
             expCmdSN: numbers.expCmdSN,
             maxCmdSN: numbers.maxCmdSN
         )
         self.send(pdu.makePDU(), context: context)
+        if let scope = outcome.otherSessions {
+            for connection in self.otherConnectionsOfTarget() {
+                connection.terminateTasks(in: scope)
+            }
+        }
+        switch outcome.effect {
+        case .resetLogicalUnit(let logicalUnitNumber):
+            device?.resetLogicalUnit(logicalUnitNumber)
+        case .resetTarget:
+            device?.reset()
+        case .resetTargetAndCloseConnections:
+            device?.reset()
+            self.closeConnectionsOfTarget(context: context)
+        case nil:
+            break
+        }
     }
 
-    /// Forgets a write waiting for data, releasing its window slot.
-    private func abortWrite(initiatorTaskTag: UInt32) {
-        guard let write = self.session?.pendingWrites.removeValue(forKey: initiatorTaskTag) else { return }
-        self.commandCompleted(isImmediate: write.command.isImmediate)
+    /// TARGET COLD RESET: closes this connection once its response is out, and every other connection to the
+    /// same target at once.
+    private func closeConnectionsOfTarget(context: ChannelHandlerContext) {
+        for connection in self.otherConnectionsOfTarget() {
+            connection.close()
+        }
+        self.close(context: context)
+    }
+
+    /// The other connections logged in to this connection's target.
+    private func otherConnectionsOfTarget() -> [ISCSIConnection] {
+        guard let targetName = self.sessionKey?.targetName else { return [] }
+        return self.registry.connections(ofTarget: targetName).compactMap { connection in
+            connection === self.connection ? nil : connection as? ISCSIConnection
+        }
+    }
+
+    /// Terminates this session's tasks in `scope` for a task management function carried out on another
+    /// session of the target (CLEAR TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET): they get no response and
+    /// give their window slots back.
+    func terminateTasks(in scope: TaskManagementScope) {
+        guard self.phase == .fullFeature, var session = self.session else { return }
+        let terminated = session.tasks.terminateTasks(in: scope)
+        self.session = session
+        for task in terminated {
+            task.payload.cancel()
+            self.commandCompleted(isImmediate: task.isImmediate)
+        }
     }
 
     /// Sends a Reject carrying the offending header (RFC 7143 §11.17).

@@ -1,3 +1,4 @@
+import ISCSIProtocol
 import ISCSIWire
 import NIOCore
 import SCSI
@@ -26,8 +27,7 @@ extension ISCSIConnectionHandler {
         self.session = session
         switch preparation {
         case .completed(let completion):
-            self.commandCompleted(isImmediate: command.isImmediate)
-            self.sendCompletion(completion, dataIn: ByteBuffer(), of: command, wantedLength: 0, context: context)
+            self.finish(command, with: completion, dataIn: ByteBuffer(), wantedLength: 0, context: context)
         case .ready(let prepared):
             var write = PendingWrite(
                 command: command,
@@ -39,32 +39,65 @@ extension ISCSIConnectionHandler {
                 return
             }
             let burst = write.nextBurst(targetTransferTag: self.nextTargetTransferTag())
-            self.session?.pendingWrites[command.initiatorTaskTag] = write
+            self.session?.tasks.insert(
+                TaskTable.Task(
+                    initiatorTaskTag: command.initiatorTaskTag,
+                    logicalUnitNumber: command.logicalUnitNumber,
+                    commandSequenceNumber: SerialNumber(command.cmdSN),
+                    isImmediate: command.isImmediate,
+                    payload: .awaitingDataOut(write)
+                )
+            )
             self.solicit(burst, for: command, context: context)
         }
     }
 
-    /// Takes a Data-Out PDU for a write waiting for data.
+    /// Takes a Data-Out PDU for a write waiting for data. Data-Out PDUs of a task that task management just
+    /// terminated are discarded; those of no task at all are rejected.
     func receiveDataOut(_ dataOut: SCSIDataOutPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext) {
-        guard var write = self.session?.pendingWrites.removeValue(forKey: dataOut.initiatorTaskTag) else {
-            self.reject(header, reason: .invalidPDUField, context: context)
+        let tag = dataOut.initiatorTaskTag
+        let outcome = self.session?.tasks.modifyPayload(forTag: tag) { task in
+            task.withPendingWrite { $0.receive(dataOut, nextTargetTransferTag: self.nextTargetTransferTag) }
+        }
+        guard let outcome = outcome ?? nil else {
+            if self.session?.tasks.wasTerminated(initiatorTaskTag: tag) != true {
+                self.reject(header, reason: .invalidPDUField, context: context)
+            }
             return
         }
-        switch write.receive(dataOut, nextTargetTransferTag: self.nextTargetTransferTag) {
+        switch outcome {
         case .accepted:
-            self.session?.pendingWrites[dataOut.initiatorTaskTag] = write
+            break
         case .solicit(let burst):
-            self.session?.pendingWrites[dataOut.initiatorTaskTag] = write
-            self.solicit(burst, for: write.command, context: context)
+            if let task = self.session?.tasks[tag], case .awaitingDataOut(let write) = task.payload {
+                self.solicit(burst, for: write.command, context: context)
+            }
         case .complete:
-            self.run(write, context: context)
+            if let task = self.session?.tasks.remove(initiatorTaskTag: tag),
+                case .awaitingDataOut(let write) = task.payload
+            {
+                self.run(write, context: context)
+            }
         case .invalid:
-            // Out-of-sequence data cannot be recovered at ErrorRecoveryLevel 0.
-            self.commandCompleted(isImmediate: write.command.isImmediate)
+            // The Data-Out does not fit the sequence (DataSN, offset, length or TTT). It is rejected and the task
+            // ends with a SCSI Response (RFC 7143 §11.17.1: a Reject never ends a task by itself); the connection
+            // goes on, and the task's further Data-Out PDUs are discarded.
             self.reject(header, reason: .protocolError, context: context)
-            self.close(context: context)
+            guard let task = self.session?.tasks.terminate(initiatorTaskTag: tag),
+                case .awaitingDataOut(let write) = task.payload
+            else { return }
+            self.finish(
+                write.command,
+                with: .checkCondition(SenseData(key: .abortedCommand, code: Self.dataPhaseError)),
+                dataIn: ByteBuffer(),
+                wantedLength: write.prepared.dataOutLength,
+                context: context
+            )
         }
     }
+
+    /// ASC/ASCQ 4B/00, DATA PHASE ERROR (SPC-4): the data-out did not follow the sequence the target solicited.
+    private static var dataPhaseError: AdditionalSenseCode { AdditionalSenseCode(code: 0x4B, qualifier: 0x00) }
 
     private func solicit(_ burst: PendingWrite.Burst, for command: SCSICommandPDU, context: ChannelHandlerContext) {
         let numbers = self.sequenceNumbers()
@@ -89,14 +122,70 @@ extension ISCSIConnectionHandler {
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
         session.nexus = nexus
         self.session = session
-        self.commandCompleted(isImmediate: write.command.isImmediate)
-        self.sendCompletion(
-            completion,
+        self.finish(
+            write.command,
+            with: completion,
             dataIn: dataIn,
-            of: write.command,
             wantedLength: write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil),
             context: context
         )
+    }
+
+    /// Answers a command that ran: now, or after its ``SCSICompletion/responseDelay`` while it waits in the task
+    /// table, where task management can still cancel it and where it keeps its slot of the command window.
+    ///
+    /// Read data the initiator did not ask for (R bit clear, as in a READ sent as a write) is not sent.
+    private func finish(
+        _ command: SCSICommandPDU,
+        with completion: SCSICompletion,
+        dataIn: ByteBuffer,
+        wantedLength: Int?,
+        context: ChannelHandlerContext
+    ) {
+        let dataIn = command.isRead ? dataIn : ByteBuffer()
+        guard completion.responseDelay > .zero else {
+            self.commandCompleted(isImmediate: command.isImmediate)
+            self.sendCompletion(completion, dataIn: dataIn, of: command, wantedLength: wantedLength, context: context)
+            return
+        }
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let response = context.eventLoop.scheduleTask(in: completion.responseDelay) {
+            handler.value.sendDeferredCompletion(completion, dataIn: dataIn, of: command, wantedLength: wantedLength)
+        }
+        self.session?.tasks.insert(
+            TaskTable.Task(
+                initiatorTaskTag: command.initiatorTaskTag,
+                logicalUnitNumber: command.logicalUnitNumber,
+                commandSequenceNumber: SerialNumber(command.cmdSN),
+                isImmediate: command.isImmediate,
+                payload: .responseDeferred(response)
+            )
+        )
+    }
+
+    /// Sends a deferred response whose time has come, unless task management terminated the task meanwhile.
+    private func sendDeferredCompletion(
+        _ completion: SCSICompletion,
+        dataIn: ByteBuffer,
+        of command: SCSICommandPDU,
+        wantedLength: Int?
+    ) {
+        guard let context = self.context, self.phase == .fullFeature,
+            let task = self.session?.tasks[command.initiatorTaskTag], case .responseDeferred = task.payload
+        else {
+            return
+        }
+        self.session?.tasks.remove(initiatorTaskTag: command.initiatorTaskTag)
+        self.commandCompleted(isImmediate: command.isImmediate)
+        self.sendCompletion(completion, dataIn: dataIn, of: command, wantedLength: wantedLength, context: context)
+        self.flushIfNeeded(context: context)
+    }
+
+    /// Cancels every task of the session, for a connection that closes.
+    func cancelTasks() {
+        for task in self.session?.tasks.removeAll() ?? [] {
+            task.payload.cancel()
+        }
     }
 
     /// Sends the read data as Data-In PDUs and the status, in the last Data-In when the command ended

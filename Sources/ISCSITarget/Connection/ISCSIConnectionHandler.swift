@@ -108,6 +108,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.phase = .closing
+        self.cancelTasks()
         if let device = self.session?.device, let nexus = self.session?.nexus {
             device.noteNexusLoss(nexus)
         }

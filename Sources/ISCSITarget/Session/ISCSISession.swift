@@ -4,7 +4,8 @@ import SCSI
 import Synchronization
 
 /// The full-feature state of a session (one connection per session for now): what login negotiated,
-/// the command window, and the tasks that still wait for data-out or for the rest of a text response.
+/// the command window, the tasks that still wait for data-out or for their deferred response, and the rest of a
+/// text response.
 struct ISCSISession {
     /// Allocates TSIHs; 0 is reserved for "new session".
     private static let lastIdentifyingHandle = Atomic<UInt16>(0)
@@ -17,8 +18,8 @@ struct ISCSISession {
     var device: SCSIDevice?
     var nexus: SCSINexus?
     var window: CommandWindow<ISCSIPDU>
-    /// WRITE commands waiting for Data-Out, by Initiator Task Tag.
-    var pendingWrites: [UInt32: PendingWrite] = [:]
+    /// SCSI commands not yet answered: writes waiting for Data-Out and deferred responses.
+    var tasks = TaskTable<SessionTask>()
     /// A text response larger than the initiator's MaxRecvDataSegmentLength, by ITT and TTT.
     var pendingText: (initiatorTaskTag: UInt32, targetTransferTag: UInt32, sequencer: TextSegmentSequencer)?
 

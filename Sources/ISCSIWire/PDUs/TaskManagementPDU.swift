@@ -2,7 +2,7 @@
 public struct TaskManagementRequestPDU: ISCSIPDUConvertible {
     public static let opcode = ISCSIOpcode.taskManagementRequest
 
-    /// The function codes of RFC 7143 §11.5.1.
+    /// The function codes of RFC 7143 §11.5.1 and RFC 7144 §4.1.
     public enum Function: UInt8, Sendable, Hashable {
         case abortTask = 1
         case abortTaskSet = 2
@@ -12,6 +12,10 @@ public struct TaskManagementRequestPDU: ISCSIPDUConvertible {
         case targetWarmReset = 6
         case targetColdReset = 7
         case taskReassign = 8
+        case queryTask = 9
+        case queryTaskSet = 10
+        case itNexusReset = 11
+        case queryAsynchronousEvent = 12
     }
 
     public var isImmediate: Bool
@@ -80,7 +84,7 @@ public struct TaskManagementRequestPDU: ISCSIPDUConvertible {
 public struct TaskManagementResponsePDU: ISCSIPDUConvertible {
     public static let opcode = ISCSIOpcode.taskManagementResponse
 
-    /// The response codes of RFC 7143 §11.6.1.
+    /// The response codes of RFC 7143 §11.6.1 and RFC 7144 §4.2.
     public enum Response: UInt8, Sendable, Hashable {
         case functionComplete = 0
         case taskDoesNotExist = 1
@@ -89,6 +93,8 @@ public struct TaskManagementResponsePDU: ISCSIPDUConvertible {
         case taskAllegianceReassignmentNotSupported = 4
         case functionNotSupported = 5
         case functionAuthorizationFailed = 6
+        /// A QUERY function found what it asked about (RFC 7144).
+        case functionSucceeded = 7
         case functionRejected = 255
     }
 

@@ -122,7 +122,7 @@ public struct ReportSupportedTaskManagementFunctions: Sendable, Hashable {
 
     /// What the iSCSI connection implements today (its Task Management Function Request handler).
     public static let supported: Functions = [
-        .abortTask, .abortTaskSet, .clearTaskSet, .logicalUnitReset, .targetReset,
+        .abortTask, .abortTaskSet, .clearTaskSet, .logicalUnitReset, .queryTask, .targetReset, .queryTaskSet,
     ]
 
     /// Return extended parameter data (REPD): 16 bytes instead of 4.
