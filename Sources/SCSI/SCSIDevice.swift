@@ -23,13 +23,23 @@ public struct SCSIDevice: Sendable {
     public var id: UInt16
     /// Every target port (portal group) of the target, listed in VPD page 0x88.
     public var ports: [SCSITargetPort]
+    /// Counts the changes of the LUN map (a LUN added or removed while sessions may run): each I_T nexus that knew
+    /// an older generation gets one REPORTED LUNS DATA HAS CHANGED unit attention.
+    public var lunMapGeneration: UInt64
     private var logicalUnitsByID: [UInt16: LogicalUnit]
 
     /// Creates a device; logical units whose id is taken or out of range are left out (see ``add(_:)``).
-    public init(name: String, id: UInt16, ports: [SCSITargetPort] = [], logicalUnits: [LogicalUnit] = []) {
+    public init(
+        name: String,
+        id: UInt16,
+        ports: [SCSITargetPort] = [],
+        logicalUnits: [LogicalUnit] = [],
+        lunMapGeneration: UInt64 = 0
+    ) {
         self.name = name
         self.id = id
         self.ports = ports
+        self.lunMapGeneration = lunMapGeneration
         self.logicalUnitsByID = [:]
         for logicalUnit in logicalUnits {
             self.add(logicalUnit)
@@ -77,6 +87,9 @@ public struct SCSIDevice: Sendable {
             return .completed(.checkCondition(error.sense))
         }
         let expectedLength = Int(command.expectedDataTransferLength)
+        if case .reportLUNs = operation {
+            nexus.noteLUNMap(self.lunMapGeneration)
+        }
 
         guard let logicalUnit, !logicalUnit.isRemoved else {
             guard operation.isServedWithoutLogicalUnit else {
@@ -95,7 +108,7 @@ public struct SCSIDevice: Sendable {
 
         if !operation.reportsUnitAttention {
             nexus.noteContact(with: logicalUnit)
-        } else if let attention = nexus.takeUnitAttention(for: logicalUnit) {
+        } else if let attention = self.takeUnitAttention(for: logicalUnit, nexus: &nexus) {
             return .completed(.checkCondition(attention))
         }
 
@@ -163,7 +176,7 @@ public struct SCSIDevice: Sendable {
         case .reportLUNs(let report):
             return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
         case .requestSense:
-            let sense = nexus.takeUnitAttention(for: logicalUnit) ?? .noSense
+            let sense = self.takeUnitAttention(for: logicalUnit, nexus: &nexus) ?? .noSense
             return dataIn.writeDataIn(sense.bytes, limit: limit)
         case .modeSense(let modeSense):
             return dataIn.writeDataIn(modeSense.data(for: logicalUnit), limit: limit)
@@ -198,6 +211,12 @@ public struct SCSIDevice: Sendable {
         case .ready(let prepared):
             return self.execute(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         }
+    }
+
+    /// The unit attention pending for `logicalUnit` on `nexus`, consumed: a LUN map change first, then a capacity
+    /// change.
+    private func takeUnitAttention(for logicalUnit: LogicalUnit, nexus: inout SCSINexus) -> SenseData? {
+        nexus.takeLUNMapChange(current: self.lunMapGeneration) ?? nexus.takeUnitAttention(for: logicalUnit)
     }
 
     private var logicalUnitIDs: [UInt16] {

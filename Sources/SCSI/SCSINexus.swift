@@ -10,6 +10,8 @@ public struct SCSINexus: Sendable {
     public let initiatorPortName: String
     /// For each logical unit seen so far, the capacity generation the initiator last knew.
     private var knownCapacityGenerations: [ObjectIdentifier: UInt64] = [:]
+    /// The LUN map generation the initiator last knew (``SCSIDevice/lunMapGeneration``); nil before its first command.
+    private var knownLUNMapGeneration: UInt64?
 
     public init(targetPort: SCSITargetPort, initiatorPortName: String) {
         self.targetPort = targetPort
@@ -34,5 +36,22 @@ public struct SCSINexus: Sendable {
             return nil
         }
         return SenseData(key: .unitAttention, code: .capacityDataHasChanged)
+    }
+
+    /// Records that the initiator knows LUN map `generation`: on its first command, and on REPORT LUNS, which
+    /// clears a pending REPORTED LUNS DATA HAS CHANGED (SPC-4 §6.33).
+    mutating func noteLUNMap(_ generation: UInt64) {
+        self.knownLUNMapGeneration = generation
+    }
+
+    /// REPORTED LUNS DATA HAS CHANGED, consumed, when the device's LUN map changed (a LUN added or hot-removed)
+    /// since the initiator last knew it. The first command through the nexus reports nothing.
+    mutating func takeLUNMapChange(current generation: UInt64) -> SenseData? {
+        guard let known = self.knownLUNMapGeneration, known != generation else {
+            self.knownLUNMapGeneration = generation
+            return nil
+        }
+        self.knownLUNMapGeneration = generation
+        return SenseData(key: .unitAttention, code: .reportedLUNsDataHasChanged)
     }
 }

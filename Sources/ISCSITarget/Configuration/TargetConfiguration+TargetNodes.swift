@@ -84,6 +84,7 @@ extension TargetConfiguration {
         else { throw .invalid }
         let lun = try self.makeLUN(id: id, bdevName: bdevName)
         self.targets[index].insert(lun)
+        self.targets[index].lunMapGeneration += 1
         self.publish()
     }
 
@@ -210,13 +211,16 @@ extension TargetConfiguration {
         }
     }
 
-    /// Hot-remove: drops the LUNs backed by `bdevName` from every target (their units are marked removed).
+    /// Hot-remove: the LUNs backed by `bdevName` are marked removed (every new command to them, and every write
+    /// still waiting for Data-Out, ends with CHECK CONDITION, LOGICAL UNIT NOT SUPPORTED), then they leave their
+    /// targets' LUN maps; the sessions of those targets get REPORTED LUNS DATA HAS CHANGED.
     func removeLUNs(backedBy bdevName: String) {
-        for index in self.targets.indices {
+        for index in self.targets.indices where self.targets[index].luns.contains(where: { $0.bdevName == bdevName }) {
             for lun in self.targets[index].luns where lun.bdevName == bdevName {
                 lun.unit.markRemoved()
             }
             self.targets[index].luns.removeAll { $0.bdevName == bdevName }
+            self.targets[index].lunMapGeneration += 1
         }
         self.publish()
     }

@@ -60,6 +60,9 @@ actor TargetConfiguration {
 
     /// Replaces the published snapshot with the current state.
     func publish() {
+        for target in self.targets {
+            target.sessionDevice.replace(with: target.scsiDevice)
+        }
         self.store.publish(
             ConfigurationSnapshot(
                 options: self.options,

@@ -38,6 +38,10 @@ struct TargetNode: Sendable {
     /// The SCSI device slot (scsi_get_devices `id`).
     var deviceID: Int
     var isBeingDeleted = false
+    /// Counts LUN map changes made while the target exists (``SCSIDevice/lunMapGeneration``).
+    var lunMapGeneration: UInt64 = 0
+    /// Where running sessions pick up ``scsiDevice`` after a change (shared by every copy of this record).
+    let sessionDevice = TargetNodeDevice()
 
     var snapshot: TargetNodeSnapshot {
         TargetNodeSnapshot(
@@ -52,7 +56,8 @@ struct TargetNode: Sendable {
             redirects: self.pgMaps.reduce(into: [:]) { redirects, map in redirects[map.pgTag] = map.redirect },
             isBeingDeleted: self.isBeingDeleted,
             histogram: self.histogram,
-            scsiDevice: self.scsiDevice
+            scsiDevice: self.scsiDevice,
+            sessionDevice: self.sessionDevice
         )
     }
 
@@ -64,7 +69,8 @@ struct TargetNode: Sendable {
             ports: self.pgMaps.map {
                 SCSITargetPort(targetName: self.name, portalGroupTag: UInt16(truncatingIfNeeded: $0.pgTag))
             },
-            logicalUnits: self.luns.map(\.unit)
+            logicalUnits: self.luns.map(\.unit),
+            lunMapGeneration: self.lunMapGeneration
         )
     }
 
