@@ -12,7 +12,8 @@
 # Then the target-requested logout: libiscsi ignores the Async Message, so the target drops the
 # connection when the announced timeout runs out. Last, the Linux kernel initiator's `rescan` scenario
 # (RUN_KERNEL_INITIATOR as in kernel-initiator.sh): a LUN added and LUN 0 grown while the guest is logged
-# in; `iscsiadm -m session -R` finds both. Afterwards the target still runs and exits 0 on SIGTERM.
+# in; `iscsiadm -m session -R` finds both; then the added LUN's bdev is deleted under the guest's fio, which
+# must fail while LUN 0 keeps reading. Afterwards the target still runs and exits 0 on SIGTERM.
 #
 # Usage: [E2E_BIN=.build/debug] Tests/EndToEnd/hotplug.sh
 set -uo pipefail
@@ -80,7 +81,7 @@ check_contains "still connected 5 s after the request" "5 s after the request: 1
 check_contains "dropped once the logout timeout ran out" "after the timeout: 0" "$(cat "$E2E_TMP/logout.out")"
 check "a new login still works" timeout 30 iscsi-inq "iscsi://127.0.0.1:$PORT/$IQN/2"
 
-section "the Linux kernel initiator rescans: a LUN added and LUN 0 grown while logged in"
+section "the Linux kernel initiator: rescan after a hot-add and a resize, then a hot-remove under fio"
 run_kernel=${RUN_KERNEL_INITIATOR:-auto}
 if [ "$run_kernel" = auto ]; then
     run_kernel=1
@@ -108,14 +109,21 @@ if [ "$run_kernel" = 1 ]; then
     check "iscsi_target_node_add_lun disk2 Malloc2 -i 1 while logged in" \
         rpc iscsi_target_node_add_lun "$IQN2" Malloc2 -i 1
     check "bdev_null_resize Null1 96" rpc bdev_null_resize Null1 96
+    until grep -aq 'GUEST-MARK: hot-remove-ready' "$GUEST_LOG" 2>/dev/null || ! kill -0 "$guest" 2>/dev/null ||
+        [ $SECONDS -ge $deadline ]; do
+        sleep 1
+    done
+    check "bdev_malloc_delete Malloc2 under the guest's fio" rpc bdev_malloc_delete Malloc2
     wait "$guest"
     status=$?
     echo "  run-guest-test exited $status after $((SECONDS - started)) s"
-    grep -aE '^GUEST-(DISK|INFO: before|RESULT)|^GUEST: 4 MiB' "$E2E_TMP/run-guest-test.out" | sed 's/^/    /'
+    grep -aE '^GUEST-(DISK|INFO: (before|fio)|FIO|RESULT)|^GUEST: (4 MiB|LUN 0)' "$E2E_TMP/run-guest-test.out" |
+        sed 's/^/    /'
     output=$(cat "$E2E_TMP/run-guest-test.out")
     check_contains "the guest sees the added LUN" "lun=1 size=67108864" "$output"
     check_contains "the guest sees LUN 0 grown to 96 MiB" "lun=0 size=100663296" "$output"
     check_contains "the guest wrote and read back the added LUN" "GUEST-MARK: rescan-done" "$output"
+    check_contains "fio on the removed LUN failed and LUN 0 still reads" "GUEST-MARK: hot-remove-done" "$output"
     check_contains "guest result" "GUEST-RESULT: PASS" "$(grep -a '^GUEST-RESULT' "$E2E_TMP/run-guest-test.out")"
 else
     echo "  skipped: RUN_KERNEL_INITIATOR=0 or qemu/iscsiadm missing"
