@@ -69,6 +69,7 @@ SHARE_CORES=()
 
 launch() {  # launch NAME CORE: starts iscsi_tgt NAME pinned to core CORE and waits for its RPC socket
     local name=$1 core=$2
+    rm -f "$RUN_DIR/$name.sock"
     "$BIN/iscsi_tgt" -r "$RUN_DIR/$name.sock" -m "[$core]" "${SHARE_CORES[@]}" >"$RUN_DIR/$name.log" 2>&1 &
     echo "$! $name" >>"$RUN_DIR/pids"
     for _ in $(seq 150); do

@@ -10,13 +10,15 @@
 # Kernel part (RUN_KERNEL_INITIATOR as in kernel-initiator.sh): the Linux initiator in a QEMU guest runs
 # fio for 60 s through A while the host moves the session A → B → A with iscsi_target_node_set_redirect
 # and iscsi_target_node_request_logout; iscsi_get_connections counts go 1/0 → 0/1 → 1/0 and fio passes.
+# Last, scripts/scale-out.sh starts a front and two back ends: discovery shows only the public portal and
+# a login through the front reaches a back end's LUN.
 #
 # Usage: [E2E_BIN=.build/debug] Tests/EndToEnd/redirect.sh
 set -uo pipefail
 # shellcheck source=Tests/EndToEnd/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-e2e_require "$ISCSI_TGT" "$ISCSI_RPC" iscsi-ls iscsi-inq python3
+e2e_require "$ISCSI_TGT" "$ISCSI_RPC" iscsi-ls iscsi-inq iscsi-readcapacity16 python3
 
 IQN=iqn.2016-06.io.spdk:Target1
 GUEST_TOOLS=$E2E_DIR/kernel-initiator
@@ -167,6 +169,24 @@ if [ "$run_kernel" = 1 ]; then
     check_contains "guest result" "GUEST-RESULT: PASS" "$(grep -a '^GUEST-RESULT' "$E2E_TMP/run-guest-test.out")"
 else
     echo "  skipped: RUN_KERNEL_INITIATOR=0 or qemu/iscsiadm missing"
+fi
+
+section "scripts/scale-out.sh: a front and two back ends"
+SCALE_PORT=$(e2e_free_port)
+SCALE_DIR=$E2E_TMP/scale-out
+if check "scale-out.sh start" "$E2E_REPO/scripts/scale-out.sh" start --public "127.0.0.1:$SCALE_PORT" --backends 2 \
+    --targets 2 --lun-mib 16 --bin "$E2E_BIN" --run-dir "$SCALE_DIR"; then
+    while read -r pid _; do e2e_track "$pid"; done <"$SCALE_DIR/pids"
+    output=$(timeout 30 iscsi-ls -s "iscsi://127.0.0.1:$SCALE_PORT" 2>&1)
+    check_contains "discovery on the front lists Target2 on the public portal" \
+        "Target:iqn.2016-06.io.spdk:Target2 Portal:127.0.0.1:$SCALE_PORT,1" "$output"
+    check_not_contains "discovery on the front lists no back-end portal" "$((SCALE_PORT + 1))" "$output"
+    # The LUNs behind the redirect are the back ends' 16 MiB Malloc bdevs, not the front's 1 MiB placeholders.
+    check_contains "READ CAPACITY through the front reaches a back end" "Total size:16777216" \
+        "$(timeout 30 iscsi-readcapacity16 "iscsi://127.0.0.1:$SCALE_PORT/iqn.2016-06.io.spdk:Target2/0" 2>&1)"
+    check "scale-out.sh move Target1 1" "$E2E_REPO/scripts/scale-out.sh" move Target1 1 --bin "$E2E_BIN" \
+        --run-dir "$SCALE_DIR"
+    check "scale-out.sh stop" "$E2E_REPO/scripts/scale-out.sh" stop --run-dir "$SCALE_DIR"
 fi
 
 section "shutdown"
