@@ -75,7 +75,7 @@ while time.time() < deadline and connections() > 0:
 print(f"connections after the timeout: {connections()}")
 session.close(logout=False)
 PY
-cat "$E2E_TMP/logout.out" | sed 's/^/    /'
+sed 's/^/    /' "$E2E_TMP/logout.out"
 check_contains "one connection before the request" "connections before: 1" "$(cat "$E2E_TMP/logout.out")"
 check_contains "still connected 5 s after the request" "5 s after the request: 1" "$(cat "$E2E_TMP/logout.out")"
 check_contains "dropped once the logout timeout ran out" "after the timeout: 0" "$(cat "$E2E_TMP/logout.out")"

@@ -33,6 +33,9 @@ class Checks:
             self.failed += 1
             print(f"FAIL {what}: {detail}", flush=True)
 
+    def expect_sense(self, what, result, sense):
+        self.expect(what, result.sense == sense and result.status == CHECK_CONDITION, result)
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -64,7 +67,9 @@ def main():
     checks.expect("LUN 1 reads", session.read10(1, 0, 8).status == GOOD)
 
     # Hot-remove LUN 1 while another initiator keeps reading it.
-    load = subprocess.Popen(shlex.split(args.load), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if args.load else None
+    load = None
+    if args.load:
+        load = subprocess.Popen(shlex.split(args.load), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
     if load is not None:
         checks.expect("the load runs on LUN 1 before the removal", load.poll() is None, f"exited {load.returncode}")
@@ -77,19 +82,26 @@ def main():
             load.kill()
             load.wait()
             checks.expect("the load on the removed LUN ends", False, "still running 20 s after the removal")
-    result = session.test_unit_ready(0)
-    checks.expect("after the removal LUN 0 reports REPORTED LUNS DATA HAS CHANGED", result.sense == REPORTED_LUNS_CHANGED, result)
+    checks.expect_sense(
+        "after the removal LUN 0 reports REPORTED LUNS DATA HAS CHANGED",
+        session.test_unit_ready(0),
+        REPORTED_LUNS_CHANGED,
+    )
     result = session.test_unit_ready(0)
     checks.expect("the unit attention is reported once", result.status == GOOD, result)
-    result = session.read10(1, 0, 8)
-    checks.expect("a read of the removed LUN gets LOGICAL UNIT NOT SUPPORTED", result.sense == LUN_NOT_SUPPORTED, result)
+    checks.expect_sense(
+        "a read of the removed LUN gets LOGICAL UNIT NOT SUPPORTED", session.read10(1, 0, 8), LUN_NOT_SUPPORTED
+    )
     checks.expect("REPORT LUNS drops the removed LUN", session.report_luns().luns == [0])
     checks.expect("iscsi_get_target_nodes drops it", target_luns() == [(0, "Malloc0")], target_luns())
 
     # Hot-add LUN 2 on Null0 while the session runs.
     rpc("iscsi_target_node_add_lun", args.target, "Null0", "-i", "2")
-    result = session.test_unit_ready(0)
-    checks.expect("after the hot-add LUN 0 reports REPORTED LUNS DATA HAS CHANGED", result.sense == REPORTED_LUNS_CHANGED, result)
+    checks.expect_sense(
+        "after the hot-add LUN 0 reports REPORTED LUNS DATA HAS CHANGED",
+        session.test_unit_ready(0),
+        REPORTED_LUNS_CHANGED,
+    )
     checks.expect("REPORT LUNS lists the added LUN", session.report_luns().luns == [0, 2])
     capacity = session.read_capacity16(2)
     checks.expect("the added LUN has 64 MiB", capacity.bytes == 64 << 20, capacity)
@@ -97,15 +109,19 @@ def main():
 
     # Resize it.
     rpc("bdev_null_resize", "Null0", "128")
-    result = session.read10(2, 0, 8)
-    checks.expect("after the resize LUN 2 reports CAPACITY DATA HAS CHANGED", result.sense == CAPACITY_CHANGED, result)
+    checks.expect_sense(
+        "after the resize LUN 2 reports CAPACITY DATA HAS CHANGED", session.read10(2, 0, 8), CAPACITY_CHANGED
+    )
     capacity = session.read_capacity16(2)
     checks.expect("READ CAPACITY(16) reports 128 MiB", capacity.bytes == 128 << 20, capacity)
 
     # Hot-remove LUN 0: the rest of the target stays usable.
     rpc("bdev_malloc_delete", "Malloc0")
-    result = session.test_unit_ready(2)
-    checks.expect("after removing LUN 0, LUN 2 reports REPORTED LUNS DATA HAS CHANGED", result.sense == REPORTED_LUNS_CHANGED, result)
+    checks.expect_sense(
+        "after removing LUN 0, LUN 2 reports REPORTED LUNS DATA HAS CHANGED",
+        session.test_unit_ready(2),
+        REPORTED_LUNS_CHANGED,
+    )
     checks.expect("REPORT LUNS (addressed to LUN 0) lists only LUN 2", session.report_luns().luns == [2])
     inquiry = session.inquiry(0)
     checks.expect(
@@ -113,8 +129,9 @@ def main():
         inquiry.status == GOOD and inquiry.data[:1] == b"\x7f",
         inquiry,
     )
-    result = session.test_unit_ready(0)
-    checks.expect("TEST UNIT READY of LUN 0 gets LOGICAL UNIT NOT SUPPORTED", result.sense == LUN_NOT_SUPPORTED, result)
+    checks.expect_sense(
+        "TEST UNIT READY of LUN 0 gets LOGICAL UNIT NOT SUPPORTED", session.test_unit_ready(0), LUN_NOT_SUPPORTED
+    )
     checks.expect("LUN 2 still reads", session.read10(2, 0, 8).status == GOOD)
     checks.expect("iscsi_get_target_nodes lists only Null0", target_luns() == [(2, "Null0")], target_luns())
     session.close()

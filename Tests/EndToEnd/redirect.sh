@@ -37,19 +37,22 @@ tgt_start b -m 0x2 || {
 }
 B_PID=$TGT_PID B_SOCK=$TGT_SOCK
 
+# shellcheck disable=SC2317 # the helpers below are called through check and "rpc_$side"
 rpc_a() { "$ISCSI_RPC" -s "$A_SOCK" "$@"; }
 rpc_b() { "$ISCSI_RPC" -s "$B_SOCK" "$@"; }
 
+# shellcheck disable=SC2317 # called through wait_counts
 # connection_count a|b: Target1's connections on that process.
 connection_count() {
     "rpc_$1" iscsi_get_connections | python3 -c \
         'import json, sys; print(sum(1 for c in json.load(sys.stdin) if c["target_node_name"] == "Target1"))'
 }
 
+# shellcheck disable=SC2317 # called through check
 # wait_counts A B SECONDS: waits until the connection counts are A on process A and B on process B.
 wait_counts() {
     local deadline=$((SECONDS + $3))
-    while [ $SECONDS -lt "$deadline" ]; do
+    while [ "$SECONDS" -lt "$deadline" ]; do
         [ "$(connection_count a)/$(connection_count b)" = "$1/$2" ] && return 0
         sleep 0.5
     done
@@ -70,7 +73,8 @@ for side in a b; do
         check "$side: bdev_null_create Shared0 64 512 (no bdev_aio_create in this build)" \
             "rpc_$side" bdev_null_create Shared0 64 512
     fi
-    check "$side: iscsi_create_initiator_group 2 ANY 127.0.0.1/32" "rpc_$side" iscsi_create_initiator_group 2 ANY 127.0.0.1/32
+    check "$side: iscsi_create_initiator_group 2 ANY 127.0.0.1/32" \
+        "rpc_$side" iscsi_create_initiator_group 2 ANY 127.0.0.1/32
 done
 check "A: iscsi_create_portal_group 1 127.0.0.1:$PA" rpc_a iscsi_create_portal_group 1 "127.0.0.1:$PA"
 check "B: iscsi_create_portal_group 1 127.0.0.1:$PB -p" rpc_b iscsi_create_portal_group 1 "127.0.0.1:$PB" -p
@@ -81,7 +85,8 @@ for side in a b; do
 done
 
 section "discovery"
-check_contains "discovery on A lists its public portal" "127.0.0.1:$PA" "$(timeout 30 iscsi-ls "iscsi://127.0.0.1:$PA" 2>&1)"
+output=$(timeout 30 iscsi-ls "iscsi://127.0.0.1:$PA" 2>&1)
+check_contains "discovery on A lists its public portal" "127.0.0.1:$PA" "$output"
 output=$(timeout 30 iscsi-ls "iscsi://127.0.0.1:$PB" 2>&1)
 check_not_contains "discovery on B never shows its private portal" "$PB" "$output"
 
@@ -101,7 +106,8 @@ check_contains "request_logout of an unknown target is not found" "Target iqn.20
     "$(rpc_a iscsi_target_node_request_logout iqn.2016-06.io.spdk:nosuch 2>&1)"
 
 section "libiscsi follows the redirect"
-check "iscsi_target_node_set_redirect A → 127.0.0.1:$PB" rpc_a iscsi_target_node_set_redirect "$IQN" 1 -a 127.0.0.1 -p "$PB"
+check "iscsi_target_node_set_redirect A → 127.0.0.1:$PB" \
+    rpc_a iscsi_target_node_set_redirect "$IQN" 1 -a 127.0.0.1 -p "$PB"
 check "iscsi-inq through A" timeout 30 iscsi-inq "iscsi://127.0.0.1:$PA/$IQN/0"
 python3 - "$E2E_DIR" "127.0.0.1:$PA" "$IQN" "$E2E_TMP/held" <<'PY' &
 import os, sys, time
@@ -190,11 +196,10 @@ if check "scale-out.sh start" "$E2E_REPO/scripts/scale-out.sh" start --public "1
 fi
 
 section "shutdown"
-for side in a b; do
-    pid_var=${side^^}_PID
-    TGT_PID=${!pid_var}
-    check "iscsi_tgt $side still runs" tgt_alive
+for side in "a $A_PID" "b $B_PID"; do
+    TGT_PID=${side#* }
+    check "iscsi_tgt ${side% *} still runs" tgt_alive
     tgt_stop
-    check_eq "iscsi_tgt $side: SIGTERM exits 0" 0 "$?"
+    check_eq "iscsi_tgt ${side% *}: SIGTERM exits 0" 0 "$?"
 done
 e2e_finish
