@@ -168,4 +168,20 @@ import Testing
         #expect(sessionDevice.current.device?.lunMapGeneration == 2)
         await harness.shutdown()
     }
+
+    @Test func aBlockDeviceThatVanishesWithoutAnRPCTakesItsLUNDown() async throws {
+        let harness = try await RPCHarness()
+        try await harness.createSeed()
+        let sessionDevice = try #require(harness.service.configuration.snapshot.targets.first?.sessionDevice)
+        let unit = try #require(sessionDevice.current.device?.logicalUnit(id: 1))
+        try harness.service.blockDevices.unregister(named: "Malloc1")
+        for _ in 0..<500 where sessionDevice.current.device?.logicalUnit(id: 1) != nil {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let device = try #require(sessionDevice.current.device)
+        #expect(device.logicalUnits.map(\.id) == [0])
+        #expect(device.lunMapGeneration == 1)
+        #expect(unit.isRemoved)
+        await harness.shutdown()
+    }
 }

@@ -1,3 +1,4 @@
+import BlockDevice
 import SCSI
 
 #if canImport(Glibc)
@@ -215,6 +216,7 @@ extension TargetConfiguration {
     /// still waiting for Data-Out, ends with CHECK CONDITION, LOGICAL UNIT NOT SUPPORTED), then they leave their
     /// targets' LUN maps; the sessions of those targets get REPORTED LUNS DATA HAS CHANGED.
     func removeLUNs(backedBy bdevName: String) {
+        guard self.targets.contains(where: { $0.luns.contains { $0.bdevName == bdevName } }) else { return }
         for index in self.targets.indices where self.targets[index].luns.contains(where: { $0.bdevName == bdevName }) {
             for lun in self.targets[index].luns where lun.bdevName == bdevName {
                 lun.unit.markRemoved()
@@ -223,5 +225,15 @@ extension TargetConfiguration {
             self.targets[index].lunMapGeneration += 1
         }
         self.publish()
+    }
+
+    /// Hot-removes the LUNs of every bdev that leaves the registry, also without an RPC (a file bdev whose device
+    /// went away): the bdev_*_delete methods remove them at once, this catches the rest. Called once, at creation.
+    nonisolated func followBlockDeviceRemovals() {
+        _ = self.blockDevices.addObserver { [weak self] event in
+            guard case .removed(let device) = event, let self else { return }
+            let name = device.name
+            Task { await self.removeLUNs(backedBy: name) }
+        }
     }
 }

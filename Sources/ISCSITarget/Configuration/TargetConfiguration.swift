@@ -56,6 +56,7 @@ actor TargetConfiguration {
         self.connections = connections
         self.group = group
         self.acceptorSlot = acceptorSlot
+        self.followBlockDeviceRemovals()
     }
 
     /// Replaces the published snapshot with the current state.
