@@ -66,6 +66,35 @@ import Testing
         #expect(dataIn.data.getInteger(at: 16, as: UInt16.self) == 1)
     }
 
+    @Test func aWriteWaitingForDataOutWhenItsLUNIsRemovedEndsWithCheckCondition() throws {
+        let snapshot = ConnectionTestInitiator.defaultSnapshot()
+        let initiator = try ConnectionTestInitiator(snapshot: snapshot)
+        _ = try initiator.login(keys: Self.normal)
+        let write = initiator.command(cdb: [0x2A, 0, 0, 0, 0, 4, 0, 0, 2, 0], write: true, expectedLength: 1024)
+        try initiator.send(write.makePDU())
+        let r2t = try ReadyToTransferPDU(try #require(try initiator.receiveAll().first))
+
+        try #require(snapshot.targets[0].logicalUnits.first).markRemoved()
+        try initiator.send(
+            SCSIDataOutPDU(
+                isFinal: true,
+                logicalUnitNumber: 0,
+                initiatorTaskTag: write.initiatorTaskTag,
+                targetTransferTag: r2t.targetTransferTag,
+                expStatSN: initiator.expStatSN,
+                dataSN: 0,
+                bufferOffset: 0,
+                data: ByteBuffer(repeating: 0x5A, count: 1024)
+            ).makePDU()
+        )
+        let response = try SCSIResponsePDU(try #require(try initiator.receiveAll().first))
+        #expect(response.initiatorTaskTag == write.initiatorTaskTag)
+        #expect(response.status == 0x02)
+        #expect(response.data.getInteger(at: 2 + 2, as: UInt8.self).map { $0 & 0x0F } == 0x05)
+        #expect(self.additionalSense(response) == [0x25, 0x00])
+        #expect(initiator.channel.isActive)
+    }
+
     @Test func aRedirectedTargetAnswersTargetMovedTemporarily() throws {
         var snapshot = ConnectionTestInitiator.defaultSnapshot()
         snapshot.targets[0].redirects[1] = Portal(host: "10.0.0.3", port: "3261")
