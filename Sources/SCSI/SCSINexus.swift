@@ -38,8 +38,8 @@ public struct SCSINexus: Sendable {
         return SenseData(key: .unitAttention, code: .capacityDataHasChanged)
     }
 
-    /// Records that the initiator knows LUN map `generation`: on its first command, and on REPORT LUNS, which
-    /// clears a pending REPORTED LUNS DATA HAS CHANGED (SPC-4 §6.33).
+    /// Records that the initiator learnt LUN map `generation` through REPORT LUNS, which clears a pending REPORTED
+    /// LUNS DATA HAS CHANGED (SPC-4 §6.33).
     mutating func noteLUNMap(_ generation: UInt64) {
         self.knownLUNMapGeneration = generation
     }

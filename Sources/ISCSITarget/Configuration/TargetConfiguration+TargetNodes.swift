@@ -216,8 +216,9 @@ extension TargetConfiguration {
     /// still waiting for Data-Out, ends with CHECK CONDITION, LOGICAL UNIT NOT SUPPORTED), then they leave their
     /// targets' LUN maps; the sessions of those targets get REPORTED LUNS DATA HAS CHANGED.
     func removeLUNs(backedBy bdevName: String) {
-        guard self.targets.contains(where: { $0.luns.contains { $0.bdevName == bdevName } }) else { return }
-        for index in self.targets.indices where self.targets[index].luns.contains(where: { $0.bdevName == bdevName }) {
+        let affected = self.targets.indices.filter { self.targets[$0].luns.contains { $0.bdevName == bdevName } }
+        guard !affected.isEmpty else { return }
+        for index in affected {
             for lun in self.targets[index].luns where lun.bdevName == bdevName {
                 lun.unit.markRemoved()
             }
