@@ -3,10 +3,10 @@ import Synchronization
 
 /// A logical unit: SCSI block-command emulation over one ``BlockDevice``.
 ///
-/// A logical unit is shared by every connection that maps it; its mutable state is atomic (the removed flag and
-/// the capacity generation), so commands run on the caller's event loop without locks. The one exception is
-/// COMPARE AND WRITE, serialised by a lock local to the logical unit. Send commands through the ``SCSIDevice``
-/// that maps it, which also answers for LUNs that do not exist.
+/// A logical unit is shared by every connection that maps it; commands run on the caller's event loop. The hot
+/// path reads atomics only (the removed flag, the unit attention generation, whether reservations exist); locks
+/// local to the logical unit serialise COMPARE AND WRITE, reservation changes and unit attention bookkeeping.
+/// Send commands through the ``SCSIDevice`` that maps it, which also answers for LUNs that do not exist.
 public final class LogicalUnit: Sendable {
     /// The LUN id (0–16383).
     public let id: UInt16
@@ -20,19 +20,34 @@ public final class LogicalUnit: Sendable {
     public let revision: String
 
     private let removed = Atomic(false)
-    private let capacityChanges = Atomic<UInt64>(0)
+    /// The reservation state; `reservationsActive` mirrors its ``PersistentReservationState/isActive`` so that
+    /// commands skip the lock while nothing is reserved.
+    let reservations: Mutex<PersistentReservationState>
+    let reservationsActive: Atomic<Bool>
+    /// Where APTPL state is saved, if anywhere.
+    let reservationStorage: (any PersistentReservationStorage)?
+    /// The pending unit attentions; `unitAttentionGeneration` counts every change, so that a nexus whose last
+    /// look found nothing skips the lock until something happens.
+    let unitAttentions = Mutex(UnitAttentionTable())
+    let unitAttentionGeneration = Atomic<UInt64>(0)
     /// Serialises COMPARE AND WRITE, the one command whose read-then-write must be atomic across event loops.
     let compareAndWriteLock = Mutex(())
 
     /// Creates a logical unit. The identity defaults are SPDK's: vendor `INTEL`, product the block device's
-    /// product name, revision `0001`.
+    /// product name, revision `0001`. With `reservationStorage`, the persistent reservations an earlier run saved
+    /// (APTPL) are restored.
     public init(
         id: UInt16,
         blockDevice: any BlockDevice,
         vendor: String = "INTEL",
         product: String? = nil,
-        revision: String = "0001"
+        revision: String = "0001",
+        reservationStorage: (any PersistentReservationStorage)? = nil
     ) {
+        let restored = reservationStorage?.load() ?? PersistentReservationState()
+        self.reservations = Mutex(restored)
+        self.reservationsActive = Atomic(restored.isActive)
+        self.reservationStorage = reservationStorage
         self.id = id
         self.blockDevice = blockDevice
         self.vendor = vendor
@@ -53,7 +68,7 @@ public final class LogicalUnit: Sendable {
     /// Records that the block device changed size: each I_T nexus gets one CAPACITY DATA HAS CHANGED unit
     /// attention on its next command.
     public func noteCapacityChanged() {
-        self.capacityChanges.add(1, ordering: .acquiringAndReleasing)
+        self.raiseUnitAttention(.capacityDataHasChanged)
     }
 
     /// Applies a block-device registry event if it concerns this logical unit's device.
@@ -66,11 +81,6 @@ public final class LogicalUnit: Sendable {
         case .removed, .resized:
             break
         }
-    }
-
-    /// How many capacity changes happened so far.
-    var capacityGeneration: UInt64 {
-        self.capacityChanges.load(ordering: .acquiring)
     }
 
     /// Largest READ/WRITE transfer, in blocks (4 MiB, as SPDK), reported in the Block Limits VPD page.

@@ -23,23 +23,13 @@ public struct SCSIDevice: Sendable {
     public var id: UInt16
     /// Every target port (portal group) of the target, listed in VPD page 0x88.
     public var ports: [SCSITargetPort]
-    /// Counts the changes of the LUN map (a LUN added or removed while sessions may run): each I_T nexus that knew
-    /// an older generation gets one REPORTED LUNS DATA HAS CHANGED unit attention.
-    public var lunMapGeneration: UInt64
     private var logicalUnitsByID: [UInt16: LogicalUnit]
 
     /// Creates a device; logical units whose id is taken or out of range are left out (see ``add(_:)``).
-    public init(
-        name: String,
-        id: UInt16,
-        ports: [SCSITargetPort] = [],
-        logicalUnits: [LogicalUnit] = [],
-        lunMapGeneration: UInt64 = 0
-    ) {
+    public init(name: String, id: UInt16, ports: [SCSITargetPort] = [], logicalUnits: [LogicalUnit] = []) {
         self.name = name
         self.id = id
         self.ports = ports
-        self.lunMapGeneration = lunMapGeneration
         self.logicalUnitsByID = [:]
         for logicalUnit in logicalUnits {
             self.add(logicalUnit)
@@ -87,9 +77,6 @@ public struct SCSIDevice: Sendable {
             return .completed(.checkCondition(error.sense))
         }
         let expectedLength = Int(command.expectedDataTransferLength)
-        if case .reportLUNs = operation {
-            nexus.noteLUNMap(self.lunMapGeneration)
-        }
 
         guard let logicalUnit, !logicalUnit.isRemoved else {
             guard operation.isServedWithoutLogicalUnit else {
@@ -108,8 +95,11 @@ public struct SCSIDevice: Sendable {
 
         if !operation.reportsUnitAttention {
             nexus.noteContact(with: logicalUnit)
-        } else if let attention = self.takeUnitAttention(for: logicalUnit, nexus: &nexus) {
+        } else if let attention = nexus.takeUnitAttention(for: logicalUnit) {
             return .completed(.checkCondition(attention))
+        }
+        if logicalUnit.conflicts(operation.reservationAccess, from: nexus.identifier) {
+            return .completed(SCSICompletion(status: .reservationConflict))
         }
 
         let lengths: (dataOut: Int, transfer: Int?)
@@ -174,9 +164,13 @@ public struct SCSIDevice: Sendable {
             }
             return dataIn.writeDataIn(data, limit: limit)
         case .reportLUNs(let report):
+            // REPORTED LUNS DATA HAS CHANGED concerns the whole device: REPORT LUNS clears it at every LUN.
+            for mapped in self.logicalUnitsByID.values {
+                nexus.clearUnitAttention(.reportedLUNsDataHasChanged, at: mapped)
+            }
             return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
         case .requestSense:
-            let sense = self.takeUnitAttention(for: logicalUnit, nexus: &nexus) ?? .noSense
+            let sense = nexus.takeUnitAttention(for: logicalUnit) ?? .noSense
             return dataIn.writeDataIn(sense.bytes, limit: limit)
         case .modeSense(let modeSense):
             return dataIn.writeDataIn(modeSense.data(for: logicalUnit), limit: limit)
@@ -195,6 +189,16 @@ public struct SCSIDevice: Sendable {
             )
         case .unmap(let unmap):
             return logicalUnit.unmap(unmap, parameters: Self.gather(dataOut, length: prepared.dataOutLength))
+        case .persistentReserveIn(let reserveIn):
+            return logicalUnit.persistentReserveIn(reserveIn, limit: limit, into: &dataIn)
+        case .persistentReserveOut(let reserveOut):
+            return logicalUnit.persistentReserveOut(
+                reserveOut,
+                parameters: Self.gather(dataOut, length: prepared.dataOutLength),
+                from: nexus.identifier
+            )
+        case .legacyReservation(let reservation):
+            return logicalUnit.reserveOrRelease(reservation, from: nexus.identifier)
         }
     }
 
@@ -211,12 +215,6 @@ public struct SCSIDevice: Sendable {
         case .ready(let prepared):
             return self.execute(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         }
-    }
-
-    /// The unit attention pending for `logicalUnit` on `nexus`, consumed: a LUN map change first, then a capacity
-    /// change.
-    private func takeUnitAttention(for logicalUnit: LogicalUnit, nexus: inout SCSINexus) -> SenseData? {
-        nexus.takeLUNMapChange(current: self.lunMapGeneration) ?? nexus.takeUnitAttention(for: logicalUnit)
     }
 
     private var logicalUnitIDs: [UInt16] {
@@ -259,6 +257,8 @@ public struct SCSIDevice: Sendable {
             dataOutLength = try compareAndWrite.validate(on: logicalUnit)
         case .modeSelect(let modeSelect):
             dataOutLength = Int(modeSelect.parameterListLength)
+        case .persistentReserveOut(let reserveOut):
+            dataOutLength = Int(clamping: reserveOut.parameterListLength)
         default:
             dataOutLength = 0
         }

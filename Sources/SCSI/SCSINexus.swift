@@ -1,5 +1,5 @@
 /// The state the target keeps for one I_T nexus (an initiator port logged in through a target port): which
-/// port the commands arrive through, and which unit attentions the initiator has already been told about.
+/// port the commands arrive through, and how far it has looked at each logical unit's unit attentions.
 ///
 /// Owned by the session and mutated only on its event loop, so it needs no lock; pass it `inout` to
 /// ``SCSIDevice/prepare(_:nexus:)`` and ``SCSIDevice/execute(_:dataOut:dataIn:nexus:)``.
@@ -8,50 +8,55 @@ public struct SCSINexus: Sendable {
     public let targetPort: SCSITargetPort
     /// The initiator port name (`<initiator IQN>,i,0x<ISID>`), for reservations.
     public let initiatorPortName: String
-    /// For each logical unit seen so far, the capacity generation the initiator last knew.
-    private var knownCapacityGenerations: [ObjectIdentifier: UInt64] = [:]
-    /// The LUN map generation the initiator last knew (``SCSIDevice/lunMapGeneration``); nil before its first command.
-    private var knownLUNMapGeneration: UInt64?
+    /// The identifier of this I_T nexus, the key of its reservations and unit attentions.
+    public let identifier: NexusIdentifier
+    /// For each logical unit seen so far, its unit attention generation when this nexus last found nothing
+    /// pending there (``mustLookAgain`` when conditions were left pending).
+    private var checkedAttentionGenerations: [ObjectIdentifier: UInt64] = [:]
+
+    private static let mustLookAgain = UInt64.max
 
     public init(targetPort: SCSITargetPort, initiatorPortName: String) {
         self.targetPort = targetPort
         self.initiatorPortName = initiatorPortName
+        self.identifier = NexusIdentifier(
+            initiatorPortName: initiatorPortName,
+            relativeTargetPortID: targetPort.relativeID
+        )
     }
 
     /// Records the first contact with `logicalUnit` (by a command that does not report unit attentions), so that
-    /// a resize after it is reported.
+    /// conditions established after it reach this nexus.
     mutating func noteContact(with logicalUnit: LogicalUnit) {
         let key = ObjectIdentifier(logicalUnit)
-        if self.knownCapacityGenerations[key] == nil {
-            self.knownCapacityGenerations[key] = logicalUnit.capacityGeneration
+        if self.checkedAttentionGenerations[key] == nil {
+            self.checkedAttentionGenerations[key] = logicalUnit.currentUnitAttentionGeneration
+            logicalUnit.noteContact(self.identifier)
         }
     }
 
-    /// The pending unit attention for `logicalUnit`, consumed: CAPACITY DATA HAS CHANGED once after each
-    /// resize the initiator has not yet been told about. The first contact with a logical unit reports nothing.
+    /// The highest priority unit attention pending for this nexus at `logicalUnit`, consumed. One atomic load
+    /// when nothing changed since the last look.
     mutating func takeUnitAttention(for logicalUnit: LogicalUnit) -> SenseData? {
-        let current = logicalUnit.capacityGeneration
+        let generation = logicalUnit.currentUnitAttentionGeneration
         let key = ObjectIdentifier(logicalUnit)
-        guard let known = self.knownCapacityGenerations.updateValue(current, forKey: key), known != current else {
+        if self.checkedAttentionGenerations[key] == generation {
             return nil
         }
-        return SenseData(key: .unitAttention, code: .capacityDataHasChanged)
+        let taken = logicalUnit.takeUnitAttention(for: self.identifier)
+        self.checkedAttentionGenerations[key] = taken.morePending ? Self.mustLookAgain : generation
+        return taken.code.map { SenseData(key: .unitAttention, code: $0) }
     }
 
-    /// Records that the initiator learnt LUN map `generation` through REPORT LUNS, which clears a pending REPORTED
-    /// LUNS DATA HAS CHANGED (SPC-4 §6.33).
-    mutating func noteLUNMap(_ generation: UInt64) {
-        self.knownLUNMapGeneration = generation
-    }
-
-    /// REPORTED LUNS DATA HAS CHANGED, consumed, when the device's LUN map changed (a LUN added or hot-removed)
-    /// since the initiator last knew it. The first command through the nexus reports nothing.
-    mutating func takeLUNMapChange(current generation: UInt64) -> SenseData? {
-        guard let known = self.knownLUNMapGeneration, known != generation else {
-            self.knownLUNMapGeneration = generation
-            return nil
+    /// Forgets a pending `code` for this nexus at `logicalUnit` (REPORT LUNS clears REPORTED LUNS DATA HAS
+    /// CHANGED, SPC-4 §6.33).
+    func clearUnitAttention(_ code: AdditionalSenseCode, at logicalUnit: LogicalUnit) {
+        guard
+            self.checkedAttentionGenerations[ObjectIdentifier(logicalUnit)]
+                != logicalUnit.currentUnitAttentionGeneration
+        else {
+            return
         }
-        self.knownLUNMapGeneration = generation
-        return SenseData(key: .unitAttention, code: .reportedLUNsDataHasChanged)
+        logicalUnit.clearUnitAttention(code, for: self.identifier)
     }
 }

@@ -14,6 +14,9 @@ public enum SCSIOperation: Sendable, Hashable {
     case writeSame(WriteSame)
     case compareAndWrite(CompareAndWrite)
     case startStopUnit
+    case persistentReserveIn(PersistentReserveIn)
+    case persistentReserveOut(PersistentReserveOut)
+    case legacyReservation(LegacyReservation)
 
     static let startStopUnitOperationCode: UInt8 = 0x1B
 
@@ -40,6 +43,10 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .modeSelect(modeSelect)
             return
         }
+        if let legacyReservation = try LegacyReservation(cdb) {
+            self = .legacyReservation(legacyReservation)
+            return
+        }
         switch cdb.operationCode {
         case TestUnitReady.operationCode:
             self = .testUnitReady
@@ -59,6 +66,10 @@ public enum SCSIOperation: Sendable, Hashable {
             self = .compareAndWrite(CompareAndWrite(cdb))
         case Self.startStopUnitOperationCode:
             self = .startStopUnit
+        case PersistentReserveIn.operationCode:
+            self = .persistentReserveIn(try PersistentReserveIn(cdb))
+        case PersistentReserveOut.operationCode:
+            self = .persistentReserveOut(try PersistentReserveOut(cdb))
         default:
             throw .invalidCommandOperationCode
         }
@@ -94,6 +105,7 @@ public enum SCSIOperation: Sendable, Hashable {
         case .modeSense(let sense): Int(sense.allocationLength)
         case .readCapacity10: ReadCapacity10.dataLength
         case .readCapacity16(let capacity): Int(capacity.allocationLength)
+        case .persistentReserveIn(let reserveIn): Int(reserveIn.allocationLength)
         case .blockTransfer(let transfer) where transfer.direction == .read: Int.max
         default: 0
         }

@@ -43,7 +43,6 @@ public struct AdditionalSenseCode: Sendable, Hashable {
     public static let invalidFieldInParameterList = Self(code: 0x26, qualifier: 0x00)
     public static let capacityDataHasChanged = Self(code: 0x2A, qualifier: 0x09)
     public static let savingParametersNotSupported = Self(code: 0x39, qualifier: 0x00)
-    public static let reportedLUNsDataHasChanged = Self(code: 0x3F, qualifier: 0x0E)
     public static let internalTargetFailure = Self(code: 0x44, qualifier: 0x00)
 }
 

@@ -46,7 +46,7 @@ import Testing
         var device = snapshot.targets[0].scsiDevice
         let malloc = try MallocBlockDevice(.init(name: "Malloc1", blockCount: 2048, blockSize: 512))
         device.add(LogicalUnit(id: 1, blockDevice: malloc))
-        device.lunMapGeneration += 1
+        device.noteReportedLUNsChanged()
         sessionDevice.replace(with: device)
 
         let attention = try self.testUnitReady(initiator)
@@ -169,32 +169,56 @@ import Testing
         #expect(initiator.channel.isActive)
     }
 
+    /// TEST UNIT READY of `lun` through `nexus`, on the device the target publishes now.
+    private func testUnitReady(_ source: TargetNodeDevice, lun: UInt16 = 0, nexus: inout SCSINexus) throws
+        -> SCSICompletion
+    {
+        let device = try #require(source.current.device)
+        var dataIn = ByteBuffer()
+        let command = SCSICommand(
+            logicalUnitNumber: LogicalUnitAddress.encode(lun),
+            cdb: CDB([0, 0, 0, 0, 0, 0]),
+            expectedDataTransferLength: 0,
+            isRead: false,
+            isWrite: false
+        )
+        return device.execute(command, dataOut: [], dataIn: &dataIn, nexus: &nexus)
+    }
+
     @Test func liveLUNChangesArePublishedToSessions() async throws {
         let harness = try await RPCHarness()
         try await harness.createSeed()
         try await harness.call("bdev_null_create", ["name": "Null0", "num_blocks": 2048, "block_size": 512])
         let target = try #require(harness.service.configuration.snapshot.targets.first)
         let sessionDevice = try #require(target.sessionDevice)
-        #expect(sessionDevice.current.device?.lunMapGeneration == 0)
+        var nexus = SCSINexus(
+            targetPort: SCSITargetPort(targetName: target.name, portalGroupTag: 1),
+            initiatorPortName: "iqn.2016-06.io.test:initiator,i,0x800000000001"
+        )
+        #expect(try self.testUnitReady(sessionDevice, nexus: &nexus) == .good())
+        let lunsChanged = SCSICompletion.checkCondition(
+            SenseData(key: .unitAttention, code: .reportedLUNsDataHasChanged)
+        )
 
         try await harness.call("iscsi_target_node_add_lun", ["name": .string(target.name), "bdev_name": "Null0"])
-        var device = try #require(sessionDevice.current.device)
-        #expect(device.logicalUnits.map(\.id) == [0, 1, 2])
-        #expect(device.lunMapGeneration == 1)
+        #expect(try #require(sessionDevice.current.device).logicalUnits.map(\.id) == [0, 1, 2])
+        #expect(try self.testUnitReady(sessionDevice, nexus: &nexus) == lunsChanged)
+        #expect(try self.testUnitReady(sessionDevice, lun: 2, nexus: &nexus) == .good())
 
-        let removed = try #require(device.logicalUnit(id: 1))
+        let removed = try #require(sessionDevice.current.device?.logicalUnit(id: 1))
         try await harness.call("bdev_malloc_delete", ["name": "Malloc1"])
-        device = try #require(sessionDevice.current.device)
         #expect(removed.isRemoved)
-        #expect(device.logicalUnits.map(\.id) == [0, 2])
-        #expect(device.lunMapGeneration == 2)
+        #expect(try #require(sessionDevice.current.device).logicalUnits.map(\.id) == [0, 2])
+        #expect(try self.testUnitReady(sessionDevice, nexus: &nexus) == lunsChanged)
         let nodes = try await harness.call("iscsi_get_target_nodes")
         #expect(nodes.compactText().contains("Null0") && !nodes.compactText().contains("Malloc1"))
 
         // Deleting a bdev no target uses changes no LUN map.
+        let version = sessionDevice.version
         try await harness.call("bdev_malloc_create", ["name": "Spare", "num_blocks": 2048, "block_size": 512])
         try await harness.call("bdev_malloc_delete", ["name": "Spare"])
-        #expect(sessionDevice.current.device?.lunMapGeneration == 2)
+        #expect(sessionDevice.version == version)
+        #expect(try self.testUnitReady(sessionDevice, nexus: &nexus) == .good())
         await harness.shutdown()
     }
 
@@ -209,7 +233,6 @@ import Testing
         }
         let device = try #require(sessionDevice.current.device)
         #expect(device.logicalUnits.map(\.id) == [0])
-        #expect(device.lunMapGeneration == 1)
         #expect(unit.isRemoved)
         await harness.shutdown()
     }

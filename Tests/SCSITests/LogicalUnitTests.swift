@@ -116,7 +116,10 @@ import Testing
     @Test func resizeRaisesCapacityChangedOncePerNexus() throws {
         let null = try NullBlockDevice(.init(name: "Null0", blockCount: 64, blockSize: 512))
         let fixture = try SCSITestFixture(blockDevice: null)
-        var second = fixture.nexus
+        var second = SCSINexus(
+            targetPort: fixture.nexus.targetPort,
+            initiatorPortName: "iqn.2024-01.test:b,i,0x000000000002"
+        )
         #expect(fixture.run([0, 0, 0, 0, 0, 0]).completion == .good())
         let secondCommand = SCSICommand(
             logicalUnitNumber: 0,

@@ -69,6 +69,13 @@ import Testing
         #expect(try #require(options(["--no-rpc-server"])).rpcSocketPath == nil)
     }
 
+    @Test func stateDirectory() throws {
+        #expect(try #require(options([])).stateDirectory == "/var/lib/iscsi_tgt")
+        #expect(try #require(options(["--state-dir", "/tmp/pr"])).stateDirectory == "/tmp/pr")
+        #expect(try #require(options(["--state-dir=/srv/state"])).stateDirectory == "/srv/state")
+        #expect(failure(["--state-dir"]) != nil)
+    }
+
     @Test func configOptions() throws {
         #expect(try #require(options(["-c", "a.json"])).configFile == "a.json")
         #expect(try #require(options(["--json", "b.json"])).configFile == "b.json")

@@ -73,7 +73,12 @@ extension TargetConfiguration {
 
     private func makeLUN(id: Int, bdevName: String) throws(ConfigurationError) -> TargetNode.LUN {
         guard let device = self.blockDevices.device(named: bdevName) else { throw .invalid }
-        return TargetNode.LUN(id: id, bdevName: device.name, unit: LogicalUnit(id: UInt16(id), blockDevice: device))
+        let unit = LogicalUnit(
+            id: UInt16(id),
+            blockDevice: device,
+            reservationStorage: self.reservationStates?.storage(forBlockDevice: device.name)
+        )
+        return TargetNode.LUN(id: id, bdevName: device.name, unit: unit)
     }
 
     /// iscsi_target_node_add_lun: `lunID` -1 picks the lowest free id. Allowed while sessions run.
@@ -85,7 +90,8 @@ extension TargetConfiguration {
         else { throw .invalid }
         let lun = try self.makeLUN(id: id, bdevName: bdevName)
         self.targets[index].insert(lun)
-        self.targets[index].lunMapGeneration += 1
+        // Going beyond SPDK, which refuses while sessions run: they learn of the new LUN by a unit attention.
+        self.targets[index].scsiDevice.noteReportedLUNsChanged()
         self.publish()
     }
 
@@ -214,7 +220,7 @@ extension TargetConfiguration {
 
     /// Hot-remove: the LUNs backed by `bdevName` are marked removed (every new command to them, and every write
     /// still waiting for Data-Out, ends with CHECK CONDITION, LOGICAL UNIT NOT SUPPORTED), then they leave their
-    /// targets' LUN maps; the sessions of those targets get REPORTED LUNS DATA HAS CHANGED.
+    /// targets' LUN maps; every I_T nexus in contact with a remaining LUN gets REPORTED LUNS DATA HAS CHANGED.
     func removeLUNs(backedBy bdevName: String) {
         let affected = self.targets.indices.filter { self.targets[$0].luns.contains { $0.bdevName == bdevName } }
         guard !affected.isEmpty else { return }
@@ -223,7 +229,7 @@ extension TargetConfiguration {
                 lun.unit.markRemoved()
             }
             self.targets[index].luns.removeAll { $0.bdevName == bdevName }
-            self.targets[index].lunMapGeneration += 1
+            self.targets[index].scsiDevice.noteReportedLUNsChanged()
         }
         self.publish()
     }

@@ -31,6 +31,8 @@ actor TargetConfiguration {
     let connections: ConnectionRegistry
     let group: any EventLoopGroup
     let acceptorSlot: ConnectionAcceptorSlot
+    /// Where logical units keep persistent reservations across restarts (APTPL); nil runs without persistence.
+    let reservationStates: ReservationStateDirectory?
 
     var options = ISCSIOptions()
     /// iscsi_set_options was called (it may be called once).
@@ -49,8 +51,10 @@ actor TargetConfiguration {
         blockDevices: BlockDeviceRegistry,
         connections: ConnectionRegistry,
         group: any EventLoopGroup,
-        acceptorSlot: ConnectionAcceptorSlot
+        acceptorSlot: ConnectionAcceptorSlot,
+        reservationStates: ReservationStateDirectory? = nil
     ) {
+        self.reservationStates = reservationStates
         self.store = store
         self.blockDevices = blockDevices
         self.connections = connections

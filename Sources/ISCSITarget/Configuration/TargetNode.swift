@@ -38,8 +38,6 @@ struct TargetNode: Sendable {
     /// The SCSI device slot (scsi_get_devices `id`).
     var deviceID: Int
     var isBeingDeleted = false
-    /// Counts LUN map changes made while the target exists (``SCSIDevice/lunMapGeneration``).
-    var lunMapGeneration: UInt64 = 0
     /// Where running sessions pick up ``scsiDevice`` after a change (shared by every copy of this record).
     let sessionDevice = TargetNodeDevice()
 
@@ -69,8 +67,7 @@ struct TargetNode: Sendable {
             ports: self.pgMaps.map {
                 SCSITargetPort(targetName: self.name, portalGroupTag: UInt16(truncatingIfNeeded: $0.pgTag))
             },
-            logicalUnits: self.luns.map(\.unit),
-            lunMapGeneration: self.lunMapGeneration
+            logicalUnits: self.luns.map(\.unit)
         )
     }
 

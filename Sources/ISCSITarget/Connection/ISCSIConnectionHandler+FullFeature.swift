@@ -202,11 +202,15 @@ extension ISCSIConnectionHandler {
             where write.command.logicalUnitNumber == request.logicalUnitNumber {
                 self.abortWrite(initiatorTaskTag: tag)
             }
+            if TaskManagementRequestPDU.Function(rawValue: request.function) == .logicalUnitReset {
+                self.session?.device?.resetLogicalUnit(request.logicalUnitNumber)
+            }
             response = .functionComplete
         case .targetWarmReset:
             for tag in self.session?.pendingWrites.keys.map({ $0 }) ?? [] {
                 self.abortWrite(initiatorTaskTag: tag)
             }
+            self.session?.device?.reset()
             response = .functionComplete
         case .clearACA, .targetColdReset, .taskReassign, nil:
             response = .functionNotSupported

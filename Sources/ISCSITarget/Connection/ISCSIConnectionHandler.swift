@@ -106,6 +106,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.phase = .closing
+        if let device = self.session?.device, let nexus = self.session?.nexus {
+            device.noteNexusLoss(nexus)
+        }
         self.session = nil
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)

@@ -22,7 +22,13 @@ public final class ISCSITargetService: Sendable {
     /// - Parameters:
     ///   - group: one loop per core of `-m`; listeners spread accepted connections over all of them.
     ///   - coreIDs: the cores, in loop order.
-    public init(group: any EventLoopGroup, coreIDs: [Int], logger: Logger) {
+    ///   - reservationStates: the state directory for persistent reservations (APTPL); nil keeps none.
+    public init(
+        group: any EventLoopGroup,
+        coreIDs: [Int],
+        logger: Logger,
+        reservationStates: ReservationStateDirectory? = nil
+    ) {
         self.connections = ConnectionRegistry()
         self.configuration = ConfigurationStore()
         self.blockDevices = BlockDeviceRegistry()
@@ -33,7 +39,8 @@ public final class ISCSITargetService: Sendable {
             blockDevices: self.blockDevices,
             connections: self.connections,
             group: group,
-            acceptorSlot: self.acceptorSlot
+            acceptorSlot: self.acceptorSlot,
+            reservationStates: reservationStates
         )
     }
 

@@ -6,7 +6,7 @@ enum AppOption: CaseIterable, Sendable {
     case cpumask, memChannels, mainCore, rpcSocket, memSize, noPCI, version, pciBlocked, logFlag
     case hugeUnlink, pciAllowed, interruptMode, silenceNoticeLog, waitForRPC, hugeDir, numTraceEntries
     case iovaMode, baseVirtaddr, envContext, disableCPUMaskLocks, rpcsAllowed, vfioVFToken, msgMempoolSize
-    case lcores, noHuge, noRPCServer, enforceNUMA, daemonize
+    case lcores, noHuge, noRPCServer, enforceNUMA, daemonize, stateDir
 
     /// The `--long` name; `nil` for `-b`, which has none.
     var longName: String? {
@@ -47,6 +47,7 @@ enum AppOption: CaseIterable, Sendable {
         case .noRPCServer: "no-rpc-server"
         case .enforceNUMA: "enforce-numa"
         case .daemonize: nil
+        case .stateDir: "state-dir"
         }
     }
 
@@ -80,7 +81,7 @@ enum AppOption: CaseIterable, Sendable {
         switch self {
         case .config, .json, .tpointGroup, .shmID, .cpumask, .memChannels, .mainCore, .rpcSocket, .memSize,
             .pciBlocked, .logFlag, .pciAllowed, .hugeDir, .numTraceEntries, .iovaMode, .baseVirtaddr, .envContext,
-            .rpcsAllowed, .vfioVFToken, .msgMempoolSize, .lcores:
+            .rpcsAllowed, .vfioVFToken, .msgMempoolSize, .lcores, .stateDir:
             true
         case .jsonIgnoreInitErrors, .limitCoredump, .singleFileSegments, .help, .noPCI, .version, .hugeUnlink,
             .interruptMode, .silenceNoticeLog, .waitForRPC, .disableCPUMaskLocks, .noHuge, .noRPCServer,

@@ -34,6 +34,8 @@ struct AppOptions: Equatable, Sendable {
     var daemonize = false
     /// `--disable-cpumask-locks`.
     var disableCoreLocks = false
+    /// `--state-dir`: where persistent reservations are kept across restarts (ours; SPDK has no such option).
+    var stateDirectory = "/var/lib/iscsi_tgt"
 }
 
 /// What the command line asks for.

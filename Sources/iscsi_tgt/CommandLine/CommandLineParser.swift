@@ -140,6 +140,8 @@ struct CommandLineParser {
             options.rpcSocketPath = nil
         case .waitForRPC:
             options.waitForRPC = true
+        case .stateDir:
+            options.stateDirectory = value
         case .rpcsAllowed:
             let names = value.split(separator: ",").map(String.init)
             guard !names.isEmpty else { throw Failure(message: "Invalid --rpcs-allowed argument") }

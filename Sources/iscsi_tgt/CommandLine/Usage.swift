@@ -22,6 +22,7 @@ enum Usage {
              --wait-for-rpc              initialize subsystems only on framework_start_init
              --rpcs-allowed <a,b,...>    only these RPC methods may be called
              --json-ignore-init-errors   log failing configuration entries and go on
+             --state-dir <path>          keep persistent reservations (APTPL) here (default /var/lib/iscsi_tgt)
 
         Memory options:
          -s, --mem-size <size>           MiB or with unit (1G); checked, not yet a cap on block-device memory

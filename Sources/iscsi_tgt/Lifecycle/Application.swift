@@ -50,7 +50,12 @@ struct Application {
         defer { withExtendedLifetime(signals) {} }
 
         let table = RPCMethodTable(allowedMethods: options.rpcsAllowed)
-        let service = ISCSITargetService(group: group, coreIDs: selection.loopOrder, logger: Logger(label: "iscsi"))
+        let service = ISCSITargetService(
+            group: group,
+            coreIDs: selection.loopOrder,
+            logger: Logger(label: "iscsi"),
+            reservationStates: ReservationStateDirectory(path: options.stateDirectory, logger: Logger(label: "scsi"))
+        )
         service.setConnectionAcceptor(
             ISCSIDataPlane(configuration: service.configuration, connections: service.connections)
         )

@@ -1,0 +1,76 @@
+import NIOCore
+
+extension LogicalUnit {
+    /// A snapshot of the reservation state (for PERSISTENT RESERVE IN, RPCs and tests).
+    public var reservationState: PersistentReservationState {
+        self.reservations.withLock { $0 }
+    }
+
+    /// Whether a command with `access` from `nexus` must answer RESERVATION CONFLICT. One atomic load while nothing
+    /// is registered or reserved.
+    func conflicts(_ access: ReservationAccess, from nexus: NexusIdentifier) -> Bool {
+        guard self.reservationsActive.load(ordering: .acquiring) else {
+            return false
+        }
+        return self.reservations.withLock { $0.conflicts(access, from: nexus) }
+    }
+
+    /// PERSISTENT RESERVE IN.
+    func persistentReserveIn(_ command: PersistentReserveIn, limit: Int, into dataIn: inout ByteBuffer)
+        -> SCSICompletion
+    {
+        let data = command.data(for: self.reservationState)
+        return dataIn.writeDataIn(data, limit: min(limit, Int(command.allocationLength)))
+    }
+
+    /// PERSISTENT RESERVE OUT with its parameter list, received through `nexus`: applies the service action,
+    /// saves the state when APTPL asks for it and establishes the unit attentions it causes.
+    ///
+    /// PREEMPT AND ABORT preempts like PREEMPT; the preempted nexuses' tasks are not aborted here (commands run to
+    /// completion when they are received).
+    func persistentReserveOut(
+        _ command: PersistentReserveOut,
+        parameters: ByteBuffer,
+        from nexus: NexusIdentifier
+    ) -> SCSICompletion {
+        let request: PersistentReserveOutRequest
+        do {
+            request = try command.request(parameters: parameters)
+        } catch {
+            return .checkCondition(error.sense)
+        }
+        let outcome = self.changeReservations { state in
+            let persisted = state.persistsThroughPowerLoss
+            let outcome = state.apply(request, from: nexus)
+            if outcome.changedPersistentState, let storage = self.reservationStorage {
+                if state.persistsThroughPowerLoss {
+                    storage.store(state)
+                } else if persisted {
+                    storage.store(nil)
+                }
+            }
+            return outcome
+        }
+        for notice in outcome.notices {
+            self.raiseUnitAttention(notice.code, coveredBy: notice.registration)
+        }
+        return outcome.completion
+    }
+
+    /// RESERVE or RELEASE (6)/(10) received through `nexus`.
+    func reserveOrRelease(_ command: LegacyReservation, from nexus: NexusIdentifier) -> SCSICompletion {
+        let granted = self.changeReservations { state in
+            command.isReserve ? state.reserveLegacy(from: nexus) : state.releaseLegacy(from: nexus)
+        }
+        return granted ? .good() : SCSICompletion(status: .reservationConflict)
+    }
+
+    /// Runs `change` on the reservation state under its lock and republishes whether anything is reserved.
+    func changeReservations<Result>(_ change: (inout PersistentReservationState) -> Result) -> Result {
+        self.reservations.withLock { state in
+            let result = change(&state)
+            self.reservationsActive.store(state.isActive, ordering: .releasing)
+            return result
+        }
+    }
+}

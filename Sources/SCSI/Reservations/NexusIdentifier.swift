@@ -1,0 +1,19 @@
+/// Names one I_T nexus: an initiator port reaching a logical unit through one target port.
+///
+/// Reservations and unit attentions are kept per I_T nexus (SPC-4 §5.13, SAM-5 §5.14). For iSCSI the initiator
+/// port name is `<initiator IQN>,i,0x<ISID>` and the target port is the portal group (its relative port id).
+public struct NexusIdentifier: Sendable, Hashable, Comparable {
+    /// The initiator port name, `<initiator name>,i,0x<ISID in hex>`.
+    public var initiatorPortName: String
+    /// The relative target port identifier (the portal group tag).
+    public var relativeTargetPortID: UInt16
+
+    public init(initiatorPortName: String, relativeTargetPortID: UInt16) {
+        self.initiatorPortName = initiatorPortName
+        self.relativeTargetPortID = relativeTargetPortID
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.initiatorPortName, lhs.relativeTargetPortID) < (rhs.initiatorPortName, rhs.relativeTargetPortID)
+    }
+}

@@ -1,0 +1,77 @@
+/// Keeps a logical unit's persistent reservation state across restarts of the target (APTPL, SPC-4 §5.13.5).
+///
+/// ``LogicalUnit`` loads the saved state when it is created, and calls ``store(_:)`` after every change of the
+/// persistent state while PTPL_A is set, and with nil when a REGISTER clears APTPL. Calls are serialised by the
+/// logical unit's reservation lock.
+public protocol PersistentReservationStorage: Sendable {
+    /// The state saved by an earlier run, if any.
+    func load() -> PersistentReservationState?
+
+    /// Saves `state` durably, or forgets the saved state when `state` is nil.
+    func store(_ state: PersistentReservationState?)
+}
+
+extension PersistentReservationState {
+    private static let header = "iscsi_tgt persistent reservations 1"
+
+    /// The persistent part of the state as text, one fact per line: generation, APTPL, each registration (key
+    /// in hex, relative target port, ALL_TG_PT, initiator port name last), the reservation. The SPC-2
+    /// reservation is not part of it.
+    public var storedText: String {
+        var lines = [Self.header, "generation \(self.generation)", "aptpl \(self.persistsThroughPowerLoss ? 1 : 0)"]
+        for registration in self.registrations {
+            lines.append(
+                "registration \(String(registration.key, radix: 16)) \(registration.nexus.relativeTargetPortID) "
+                    + "\(registration.allTargetPorts ? 1 : 0) \(registration.nexus.initiatorPortName)"
+            )
+        }
+        if let reservation = self.reservation {
+            lines.append(
+                "reservation \(reservation.type.rawValue) \(reservation.holder.relativeTargetPortID) "
+                    + reservation.holder.initiatorPortName
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Decodes ``storedText``; nil when the text is not a complete, consistent state (a reservation whose holder
+    /// is not registered, an unknown line).
+    public init?(storedText: String) {
+        let lines = storedText.split(separator: "\n", omittingEmptySubsequences: true)
+        guard lines.first == Substring(Self.header) else {
+            return nil
+        }
+        self.init()
+        for line in lines.dropFirst() {
+            // The initiator port name comes last so that the split leaves it whole.
+            let kind = line.prefix { $0 != " " }
+            let fieldCount = kind == "registration" ? 5 : kind == "reservation" ? 4 : 2
+            let fields = line.split(separator: " ", maxSplits: fieldCount - 1, omittingEmptySubsequences: false)
+            guard fields.count == fieldCount else {
+                return nil
+            }
+            switch kind {
+            case "generation":
+                guard let generation = UInt32(fields[1]) else { return nil }
+                self.generation = generation
+            case "aptpl":
+                self.persistsThroughPowerLoss = fields[1] == "1"
+            case "registration":
+                guard let key = UInt64(fields[1], radix: 16), let port = UInt16(fields[2]) else { return nil }
+                let nexus = NexusIdentifier(initiatorPortName: String(fields[4]), relativeTargetPortID: port)
+                self.registrations.append(.init(nexus: nexus, key: key, allTargetPorts: fields[3] == "1"))
+            case "reservation":
+                guard let rawType = UInt8(fields[1]), let type = PersistentReservationType(rawValue: rawType),
+                    let port = UInt16(fields[2])
+                else { return nil }
+                let holder = NexusIdentifier(initiatorPortName: String(fields[3]), relativeTargetPortID: port)
+                guard type.isAllRegistrants || self.registrations.contains(where: { $0.nexus == holder }) else {
+                    return nil
+                }
+                self.reservation = PersistentReservation(type: type, holder: holder)
+            default:
+                return nil
+            }
+        }
+    }
+}

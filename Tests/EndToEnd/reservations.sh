@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Reservations with two initiator names: libiscsi's PERSISTENT RESERVE IN/OUT and RESERVE(6) families
+# (iscsi-test-cu with --initiator-name and --initiator-name-2), then APTPL across a restart: one
+# initiator registers with APTPL and reserves, the other sees the conflict; iscsi_tgt restarts with the
+# same --state-dir and READ KEYS / READ RESERVATION still report both, while a registration made
+# without APTPL is forgotten.
+set -uo pipefail
+# shellcheck source=Tests/EndToEnd/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+e2e_require iscsi-test-cu python3 "$ISCSI_TGT"
+
+TARGET=iqn.2016-06.io.spdk:disk1
+INITIATOR_1=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test
+INITIATOR_2=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-test-2
+STATE_DIR="$E2E_TMP/state"
+PORT=$(e2e_free_port)
+seed_config "$PORT" "$E2E_TMP/seed.json"
+URL="iscsi://127.0.0.1:$PORT/$TARGET/0"
+
+start_target() {
+    if ! tgt_start reservations -c "$E2E_TMP/seed.json" --state-dir "$STATE_DIR"; then
+        fail "iscsi_tgt --state-dir started"
+        e2e_finish
+    fi
+    check "portal listens" e2e_wait_port "$PORT"
+}
+
+# client INITIATOR ISID ACTION ARGS...: one command through Tests/EndToEnd/pr_client.py.
+client() {
+    local initiator=$1 isid=$2
+    shift 2
+    python3 "$E2E_DIR/pr_client.py" 127.0.0.1 "$PORT" "$TARGET" "$initiator" "$isid" "$@"
+}
+
+section "libiscsi reservation families with two initiators"
+start_target
+pass "iscsi_tgt started with --state-dir"
+for family in 'SCSI.PrinReadKeys' 'SCSI.PrinServiceactionRange' 'SCSI.PrinReportCapabilities' \
+    'SCSI.ProutRegister' 'SCSI.ProutReserve' 'SCSI.ProutClear' 'SCSI.ProutPreempt' 'SCSI.Reserve6'; do
+    output="$E2E_TMP/$family.out"
+    timeout --kill-after=10 180 iscsi-test-cu -d -t "$family" --initiator-name="$INITIATOR_1" \
+        --initiator-name-2="$INITIATOR_2" "$URL" >"$output" 2>&1
+    summary=$(grep -E '^\s+tests\s+[0-9]+' "$output")
+    read -r _ total ran passed failed _ <<<"$summary"
+    # REPORT SUPPORTED OPERATION CODES and TARGET COLD RESET belong to other families; their skips are
+    # listed, not counted against reservations.
+    skipped=$(grep -c '\[SKIPPED\]' "$output")
+    if [ -n "$summary" ] && [ "$failed" = 0 ] && [ "$passed" = "$total" ]; then
+        pass "$family: $passed/$total passed ($skipped skip notes)"
+    else
+        fail "$family: ${passed:-?}/${total:-?} passed, ${failed:-?} failed"
+        grep -E 'FAILED|failed' "$output" | head -n 15 | sed 's/^/        | /'
+    fi
+    grep -E '\[SKIPPED\]' "$output" | sort -u | sed 's/^ */        skip: /'
+done
+
+section "APTPL: registrations and the reservation survive a restart"
+check_eq "initiator 1 registers 0xa1 with APTPL" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 register 0xa1 aptpl)"
+check_eq "initiator 1 reserves Write Exclusive" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 reserve 0xa1 1)"
+check_eq "initiator 2 registers 0xb2 (no APTPL in this REGISTER)" "status 0x00" \
+    "$(client "$INITIATOR_2" 0x23d000002 register 0xb2)"
+check_eq "the last REGISTER cleared APTPL: initiator 1 sets it again" "status 0x00" \
+    "$(client "$INITIATOR_1" 0x23d000001 register 0xa1 aptpl)"
+check_eq "initiator 2 may not write: RESERVATION CONFLICT" "status 0x18" \
+    "$(client "$INITIATOR_2" 0x23d000002 write)"
+before_keys=$(client "$INITIATOR_2" 0x23d000002 readkeys | tail -n 1)
+before_reservation=$(client "$INITIATOR_2" 0x23d000002 readres | tail -n 1)
+# The generation counts the libiscsi families' changes too: compare what follows it.
+check_eq "READ KEYS before the restart" "keys 0xa1 0xb2" "${before_keys#generation * }"
+check_eq "READ RESERVATION before the restart" "key 0xa1 type 1" "${before_reservation#generation * }"
+check "the state file exists" test -s "$STATE_DIR/Malloc0.pr"
+check_not_contains "no temporary file is left" ".tmp" "$(ls -a "$STATE_DIR")"
+tgt_stop
+check_eq "SIGTERM exits 0" 0 "$?"
+
+start_target
+pass "iscsi_tgt restarted with the same --state-dir"
+check_contains "the restore is logged" "restored persistent reservations" "$(cat "$TGT_LOG")"
+check_eq "READ KEYS after the restart" "$before_keys" "$(client "$INITIATOR_2" 0x23d000002 readkeys | tail -n 1)"
+check_eq "READ RESERVATION after the restart" "$before_reservation" \
+    "$(client "$INITIATOR_2" 0x23d000002 readres | tail -n 1)"
+check_eq "initiator 2 still may not write" "status 0x18" "$(client "$INITIATOR_2" 0x23d000002 write)"
+check_eq "initiator 1, the holder, writes" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 write)"
+
+section "APTPL cleared: nothing survives the next restart"
+check_eq "initiator 1 registers again without APTPL" "status 0x00" \
+    "$(client "$INITIATOR_1" 0x23d000001 register 0xa1)"
+check_fails "the state file is gone" test -e "$STATE_DIR/Malloc0.pr"
+tgt_stop
+check_eq "SIGTERM exits 0" 0 "$?"
+start_target
+check_eq "READ KEYS after the second restart" "generation 0 keys" \
+    "$(client "$INITIATOR_2" 0x23d000002 readkeys | tail -n 1)"
+tgt_stop
+
+section "an unusable --state-dir is reported and the target runs without persistence"
+touch "$E2E_TMP/not-a-directory"
+STATE_DIR="$E2E_TMP/not-a-directory/state"
+start_target
+check_contains "the log says so" "cannot create state directory" "$(cat "$TGT_LOG")"
+check_eq "reservations still work" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 register 0xa1 aptpl)"
+tgt_stop
+check_eq "SIGTERM exits 0" 0 "$?"
+e2e_finish
