@@ -8,9 +8,10 @@
 #   scripts/test.sh --no-deps --no-build  skip a step (also --no-unit, --no-lint, --no-e2e)
 #   scripts/test.sh --suite NAME          run only Tests/EndToEnd/NAME.sh (repeatable; implies e2e)
 #
-# Environment: RUN_KERNEL_INITIATOR=1 installs and runs the Linux-kernel-initiator suite (a QEMU guest,
-# 2-4 minutes without KVM; the default with CI=true), =0 skips it; unset, it runs if its tools are
-# installed. E2E_TIMEOUT (seconds, default 900) bounds each end-to-end suite.
+# Environment: RUN_KERNEL_INITIATOR=1 installs and runs the Linux-kernel-initiator suite and the guest
+# scenarios of the hotplug and redirect suites (a QEMU guest each, 1-4 minutes without KVM; the default
+# with CI=true), =0 skips them; unset, they run if their tools are installed. E2E_TIMEOUT (seconds,
+# default 900) bounds each end-to-end suite.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,7 +22,7 @@ SUITES=()
 E2E_TIMEOUT=${E2E_TIMEOUT:-900}
 
 usage() {
-    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 without() {

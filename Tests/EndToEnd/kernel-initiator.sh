@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Linux kernel initiator (open-iscsi + iscsi_tcp in a QEMU guest, ../shared/tools/kernel-initiator)
+# The Linux kernel initiator (open-iscsi + iscsi_tcp in a QEMU guest, Tests/EndToEnd/kernel-initiator)
 # against the seed loaded from examples/seed.json on a test port: SendTargets discovery, login, both
 # LUNs appear as disks, mkfs.ext4, files verified after a drop of caches and after logout/login, fio
 # randrw verify, logout. Then the target must still run and exit 0 on SIGTERM.
@@ -11,7 +11,7 @@ set -uo pipefail
 # shellcheck source=Tests/EndToEnd/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-GUEST_TOOLS=${KERNEL_INITIATOR_TOOLS:-$E2E_REPO/../shared/tools/kernel-initiator}
+GUEST_TOOLS=${KERNEL_INITIATOR_TOOLS:-$E2E_DIR/kernel-initiator}
 IQN=iqn.2016-06.io.spdk:disk1
 
 case "${RUN_KERNEL_INITIATOR:-auto}" in

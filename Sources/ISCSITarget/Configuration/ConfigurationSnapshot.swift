@@ -44,6 +44,8 @@ public struct TargetNodeSnapshot: Sendable {
     /// The SCSI device sessions send commands to: slot id (VPD 0x83 logical unit group), one target port
     /// per mapped portal group, and `logicalUnits`. (An addition to the contract's fields.)
     public var scsiDevice: SCSIDevice
+    /// Where a session logged in to this target picks up `scsiDevice` after a later change (nil: never changes).
+    var sessionDevice: TargetNodeDevice? = nil
 }
 
 /// Immutable view of the whole configuration, replaced on every change.

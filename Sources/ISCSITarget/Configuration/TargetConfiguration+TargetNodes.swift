@@ -1,3 +1,4 @@
+import BlockDevice
 import SCSI
 
 #if canImport(Glibc)
@@ -89,6 +90,8 @@ extension TargetConfiguration {
         else { throw .invalid }
         let lun = try self.makeLUN(id: id, bdevName: bdevName)
         self.targets[index].insert(lun)
+        // Going beyond SPDK, which refuses while sessions run: they learn of the new LUN by a unit attention.
+        self.targets[index].scsiDevice.noteReportedLUNsChanged()
         self.publish()
     }
 
@@ -215,14 +218,29 @@ extension TargetConfiguration {
         }
     }
 
-    /// Hot-remove: drops the LUNs backed by `bdevName` from every target (their units are marked removed).
+    /// Hot-remove: the LUNs backed by `bdevName` are marked removed (every new command to them, and every write
+    /// still waiting for Data-Out, ends with CHECK CONDITION, LOGICAL UNIT NOT SUPPORTED), then they leave their
+    /// targets' LUN maps; every I_T nexus in contact with a remaining LUN gets REPORTED LUNS DATA HAS CHANGED.
     func removeLUNs(backedBy bdevName: String) {
-        for index in self.targets.indices {
+        let affected = self.targets.indices.filter { self.targets[$0].luns.contains { $0.bdevName == bdevName } }
+        guard !affected.isEmpty else { return }
+        for index in affected {
             for lun in self.targets[index].luns where lun.bdevName == bdevName {
                 lun.unit.markRemoved()
             }
             self.targets[index].luns.removeAll { $0.bdevName == bdevName }
+            self.targets[index].scsiDevice.noteReportedLUNsChanged()
         }
         self.publish()
+    }
+
+    /// Hot-removes the LUNs of every bdev that leaves the registry, also without an RPC (a file bdev whose device
+    /// went away): the bdev_*_delete methods remove them at once, this catches the rest. Called once, at creation.
+    nonisolated func followBlockDeviceRemovals() {
+        _ = self.blockDevices.addObserver { [weak self] event in
+            guard case .removed(let device) = event, let self else { return }
+            let name = device.name
+            Task { await self.removeLUNs(backedBy: name) }
+        }
     }
 }

@@ -60,10 +60,14 @@ actor TargetConfiguration {
         self.connections = connections
         self.group = group
         self.acceptorSlot = acceptorSlot
+        self.followBlockDeviceRemovals()
     }
 
     /// Replaces the published snapshot with the current state.
     func publish() {
+        for target in self.targets {
+            target.sessionDevice.replace(with: target.scsiDevice)
+        }
         self.store.publish(
             ConfigurationSnapshot(
                 options: self.options,

@@ -38,6 +38,8 @@ struct TargetNode: Sendable {
     /// The SCSI device slot (scsi_get_devices `id`).
     var deviceID: Int
     var isBeingDeleted = false
+    /// Where running sessions pick up ``scsiDevice`` after a change (shared by every copy of this record).
+    let sessionDevice = TargetNodeDevice()
 
     var snapshot: TargetNodeSnapshot {
         TargetNodeSnapshot(
@@ -52,7 +54,8 @@ struct TargetNode: Sendable {
             redirects: self.pgMaps.reduce(into: [:]) { redirects, map in redirects[map.pgTag] = map.redirect },
             isBeingDeleted: self.isBeingDeleted,
             histogram: self.histogram,
-            scsiDevice: self.scsiDevice
+            scsiDevice: self.scsiDevice,
+            sessionDevice: self.sessionDevice
         )
     }
 

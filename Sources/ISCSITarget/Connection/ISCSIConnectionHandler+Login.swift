@@ -113,6 +113,8 @@ extension ISCSIConnectionHandler {
                 portalGroupTag: UInt16(truncatingIfNeeded: self.portalGroupTag)
             )
             session.device = target.scsiDevice
+            session.deviceSource = target.sessionDevice
+            session.refreshDevice()
             session.nexus = SCSINexus(
                 targetPort: port,
                 initiatorPortName: Self.initiatorPortName(sessionRequest.initiatorName, isid: sessionRequest.isid)

@@ -8,6 +8,7 @@ extension ISCSIConnectionHandler {
     /// else after soliciting the rest with R2Ts.
     func executeSCSICommand(_ command: SCSICommandPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext)
     {
+        self.session?.refreshDevice()
         guard var session = self.session, let device = session.device, var nexus = session.nexus else {
             // A discovery session carries no SCSI commands.
             self.commandCompleted(isImmediate: command.isImmediate)

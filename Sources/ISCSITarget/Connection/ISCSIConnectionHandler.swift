@@ -12,8 +12,6 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// How long a target-requested logout may take before the connection is dropped.
-    static let requestedLogoutTimeout = TimeAmount.seconds(30)
     /// How long login may take before the connection is dropped (SPDK's fixed 30 s).
     static let loginTimeout = TimeAmount.seconds(30)
 
@@ -220,27 +218,6 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     func nextTargetTransferTag() -> UInt32 {
         self.lastTargetTransferTag = self.lastTargetTransferTag == 0xffff_fffe ? 1 : self.lastTargetTransferTag + 1
         return self.lastTargetTransferTag
-    }
-
-    // MARK: - Control plane requests
-
-    /// Sends Async Message event 1 and drops the connection unless the initiator logs out in 30 s.
-    func requestLogout() {
-        guard let context = self.context, self.phase == .fullFeature, self.session != nil else { return }
-        let numbers = self.sequenceNumbers()
-        let message = AsyncMessagePDU(
-            event: .logoutRequested,
-            statSN: self.takeStatSN(),
-            expCmdSN: numbers.expCmdSN,
-            maxCmdSN: numbers.maxCmdSN,
-            parameter3: UInt16(Self.requestedLogoutTimeout.nanoseconds / 1_000_000_000)
-        )
-        self.send(message.makePDU(), context: context)
-        self.flushIfNeeded(context: context)
-        let channel = context.channel
-        self.logoutDeadline = context.eventLoop.scheduleTask(in: Self.requestedLogoutTimeout) {
-            channel.close(promise: nil)
-        }
     }
 }
 

@@ -17,6 +17,9 @@ struct ISCSISession {
     /// The SCSI device of a Normal session's target, and the I_T nexus it is reached through.
     var device: SCSIDevice?
     var nexus: SCSINexus?
+    /// Where `device` is republished after a configuration change, and the version `device` came from.
+    var deviceSource: TargetNodeDevice?
+    var deviceVersion: UInt64 = 0
     var window: CommandWindow<ISCSIPDU>
     /// SCSI commands not yet answered: writes waiting for Data-Out and deferred responses.
     var tasks = TaskTable<SessionTask>()
@@ -31,6 +34,16 @@ struct ISCSISession {
                 return value
             }
         }
+    }
+
+    /// Picks up the target's SCSI device if the control plane replaced it (a LUN added or removed) since.
+    mutating func refreshDevice() {
+        guard let source = self.deviceSource, source.version != self.deviceVersion else { return }
+        let current = source.current
+        if let device = current.device {
+            self.device = device
+        }
+        self.deviceVersion = current.version
     }
 
     /// The largest data segment the target may send.
