@@ -174,6 +174,10 @@ public struct SCSIDevice: Sendable {
             }
             return dataIn.writeDataIn(data, limit: limit)
         case .reportLUNs(let report):
+            // REPORTED LUNS DATA HAS CHANGED concerns the whole device: REPORT LUNS clears it at every LUN.
+            for mapped in self.logicalUnitsByID.values {
+                nexus.clearUnitAttention(.reportedLUNsDataHasChanged, at: mapped)
+            }
             return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
         case .requestSense:
             let sense = nexus.takeUnitAttention(for: logicalUnit) ?? .noSense

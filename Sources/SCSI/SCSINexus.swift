@@ -49,4 +49,16 @@ public struct SCSINexus: Sendable {
         self.checkedAttentionGenerations[key] = taken.morePending ? Self.mustLookAgain : generation
         return taken.code.map { SenseData(key: .unitAttention, code: $0) }
     }
+
+    /// Forgets a pending `code` for this nexus at `logicalUnit` (REPORT LUNS clears REPORTED LUNS DATA HAS
+    /// CHANGED, SPC-4 §6.33).
+    func clearUnitAttention(_ code: AdditionalSenseCode, at logicalUnit: LogicalUnit) {
+        guard
+            self.checkedAttentionGenerations[ObjectIdentifier(logicalUnit)]
+                != logicalUnit.currentUnitAttentionGeneration
+        else {
+            return
+        }
+        logicalUnit.clearUnitAttention(code, for: self.identifier)
+    }
 }

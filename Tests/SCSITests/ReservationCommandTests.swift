@@ -294,9 +294,10 @@ struct ReservationCommandTests {
     @Test func raisingForEveryoneReachesContactsOnly() {
         var table = UnitAttentionTable()
         table.noteContact(Self.nexus)
-        table.raise(.capacityDataHasChanged) { _ in true }
+        table.raise(.reportedLUNsDataHasChanged) { _ in true }
         #expect(table.pendingConditions(for: Self.other).isEmpty)
-        #expect(table.take(for: Self.nexus) == .capacityDataHasChanged)
+        table.clear(.reportedLUNsDataHasChanged, for: Self.nexus)
+        #expect(table.take(for: Self.nexus) == nil)
         table.raise(.modeParametersChanged) { _ in true }
         table.noteLoss(Self.nexus)
         #expect(table.take(for: Self.nexus) == nil)
@@ -312,6 +313,31 @@ struct ReservationCommandTests {
         #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
         let changed = fixture.run(ReservationCommandTests.testUnitReady, second: true).completion
         #expect(changed == .checkCondition(SenseData(key: .unitAttention, code: .modeParametersChanged)))
+    }
+
+    @Test func reportLUNsClearsReportedLUNsDataHasChangedAtEveryLUN() throws {
+        let fixture = try SCSITestFixture()
+        let second = LogicalUnit(
+            id: 1,
+            blockDevice: try MallocBlockDevice(.init(name: "Malloc1", blockCount: 64, blockSize: 512))
+        )
+        fixture.device.add(second)
+        #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
+        #expect(fixture.run(ReservationCommandTests.testUnitReady, lun: 1).completion == .good())
+        fixture.device.noteReportedLUNsChanged()
+        let changed = SCSICompletion.checkCondition(SenseData(key: .unitAttention, code: .reportedLUNsDataHasChanged))
+        #expect(fixture.run(ReservationCommandTests.testUnitReady, lun: 1).completion == changed)
+        #expect(fixture.run([0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]).completion.status == .good)
+        #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
+        #expect(fixture.run(ReservationCommandTests.testUnitReady, lun: 1).completion == .good())
+    }
+
+    @Test func reportLUNsClearsReportedLUNsDataHasChanged() throws {
+        var fixture = try ReservationCommandTests()
+        #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
+        fixture.fixture.logicalUnit.raiseUnitAttention(.reportedLUNsDataHasChanged)
+        #expect(fixture.run([0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]).completion.status == .good)
+        #expect(fixture.run(ReservationCommandTests.testUnitReady).completion == .good())
     }
 }
 

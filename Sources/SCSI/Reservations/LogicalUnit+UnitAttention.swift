@@ -1,7 +1,8 @@
 extension LogicalUnit {
     /// Establishes `code` for every I_T nexus that has sent this logical unit a command, except `excluded`.
     ///
-    /// The way to report a change to everyone: CAPACITY DATA HAS CHANGED after a resize, for example.
+    /// The way to report a change to everyone: CAPACITY DATA HAS CHANGED after a resize, REPORTED LUNS DATA HAS
+    /// CHANGED on every logical unit of a target whose LUN map changed.
     public func raiseUnitAttention(_ code: AdditionalSenseCode, except excluded: NexusIdentifier? = nil) {
         self.changeUnitAttentions { $0.raise(code) { $0 != excluded } }
     }
@@ -51,6 +52,11 @@ extension LogicalUnit {
             let code = table.take(for: nexus)
             return (code, !table.pendingConditions(for: nexus).isEmpty)
         }
+    }
+
+    /// Removes `code` from the conditions pending for `nexus`.
+    func clearUnitAttention(_ code: AdditionalSenseCode, for nexus: NexusIdentifier) {
+        self.unitAttentions.withLock { $0.clear(code, for: nexus) }
     }
 
     /// Establishes `code` for the I_T nexuses `registration` covers (the registering one and, with ALL_TG_PT,

@@ -25,4 +25,12 @@ extension SCSIDevice {
             logicalUnit.reset(condition: .powerOnResetOrBusDeviceResetOccurred)
         }
     }
+
+    /// The LUN map changed (a LUN added or removed): every I_T nexus in contact with a logical unit that remains
+    /// gets REPORTED LUNS DATA HAS CHANGED, until it sends REPORT LUNS. Call it on the device after the change.
+    public func noteReportedLUNsChanged() {
+        for logicalUnit in self.logicalUnits {
+            logicalUnit.raiseUnitAttention(.reportedLUNsDataHasChanged)
+        }
+    }
 }

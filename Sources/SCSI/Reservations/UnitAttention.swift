@@ -12,6 +12,8 @@ extension AdditionalSenseCode {
     public static let reservationsReleased = Self(code: 0x2A, qualifier: 0x04)
     /// 2A 05: REGISTRATIONS PREEMPTED.
     public static let registrationsPreempted = Self(code: 0x2A, qualifier: 0x05)
+    /// 3F 0E: REPORTED LUNS DATA HAS CHANGED.
+    public static let reportedLUNsDataHasChanged = Self(code: 0x3F, qualifier: 0x0E)
     /// 26 04: INVALID RELEASE OF PERSISTENT RESERVATION.
     public static let invalidReleaseOfPersistentReservation = Self(code: 0x26, qualifier: 0x04)
 

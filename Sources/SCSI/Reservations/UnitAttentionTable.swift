@@ -53,6 +53,15 @@ struct UnitAttentionTable: Sendable, Hashable {
         return code
     }
 
+    /// Removes `code` from the conditions pending for `nexus` (REPORT LUNS clears REPORTED LUNS DATA HAS CHANGED).
+    mutating func clear(_ code: AdditionalSenseCode, for nexus: NexusIdentifier) {
+        guard var queue = self.pending[nexus] else {
+            return
+        }
+        queue.removeAll { $0 == code }
+        self.pending[nexus] = queue.isEmpty ? nil : queue
+    }
+
     /// The conditions pending for `nexus`, in the order ``take(for:)`` would report them after the first.
     func pendingConditions(for nexus: NexusIdentifier) -> [AdditionalSenseCode] {
         self.pending[nexus] ?? []
