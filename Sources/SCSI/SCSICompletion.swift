@@ -1,3 +1,5 @@
+import NIOCore
+
 /// How a SCSI command ended: what goes into the iSCSI SCSI Response (and the Data-In PDUs before it).
 public struct SCSICompletion: Sendable, Hashable {
     /// The SCSI status byte.
@@ -8,6 +10,9 @@ public struct SCSICompletion: Sendable, Hashable {
     /// How many bytes the command appended to the data-in buffer. Never more than the command's allocation
     /// length or its expected data transfer length; the transport computes residuals from it.
     public var dataInLength: Int
+    /// How long the transport holds the response (Data-In and SCSI Response) back after the command ran: the
+    /// block device's added latency (delay bdevs, QoS). `.zero` answers at once.
+    public var responseDelay: TimeAmount = .zero
 
     public init(status: SCSIStatus, sense: SenseData? = nil, dataInLength: Int = 0) {
         self.status = status

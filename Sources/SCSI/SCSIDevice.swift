@@ -124,7 +124,22 @@ public struct SCSIDevice: Sendable {
     ///   - dataIn: a buffer the transport allocated (room for its PDU header may precede the writer index);
     ///     the command appends at most ``SCSIPreparedCommand/dataInLimit`` bytes.
     ///   - nexus: the I_T nexus the command came through.
+    ///
+    /// The completion's ``SCSICompletion/responseDelay`` is the block device's latency for the command's I/O.
     public func execute(
+        _ prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
+        dataIn: inout ByteBuffer,
+        nexus: inout SCSINexus
+    ) -> SCSICompletion {
+        var completion = self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
+        if let device = prepared.logicalUnit?.blockDevice, let kind = prepared.operation.blockIOKind {
+            completion.responseDelay = device.responseDelay(for: kind)
+        }
+        return completion
+    }
+
+    private func run(
         _ prepared: SCSIPreparedCommand,
         dataOut: [ByteBuffer],
         dataIn: inout ByteBuffer,

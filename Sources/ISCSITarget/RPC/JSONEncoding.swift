@@ -163,7 +163,7 @@ func blockDeviceJSON(_ device: any BlockDevice) -> JSONValue {
             ("claimed", false),
             ("zoned", false),
             ("supported_io_types", .object(JSONObject(ioTypes))),
-            ("driver_specific", .object(JSONObject())),
+            ("driver_specific", BlockDeviceMethods.driverSpecificJSON(of: device)),
         ])
     )
 }

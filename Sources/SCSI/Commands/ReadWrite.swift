@@ -105,10 +105,11 @@ extension LogicalUnit {
         guard length > 0 else {
             return .good()
         }
-        var status = self.blockDevice.write(lba: transfer.logicalBlockAddress, segments: dataOut)
-        if case .success = status, transfer.forceUnitAccess, self.blockDevice.writeCacheEnabled {
-            status = self.blockDevice.flush()
-        }
+        let status = self.blockDevice.write(
+            lba: transfer.logicalBlockAddress,
+            segments: dataOut,
+            forceUnitAccess: transfer.forceUnitAccess
+        )
         guard case .success = status else {
             return .checkCondition(SenseData(failure: status, direction: .write, lba: transfer.logicalBlockAddress))
         }

@@ -1,0 +1,22 @@
+import BlockDevice
+
+extension SCSIOperation {
+    /// The block I/O the operation performs, whose device-added latency (``BlockDevice/responseDelay(for:)``)
+    /// its response waits for; nil for commands that only describe the device.
+    var blockIOKind: BlockIOKind? {
+        switch self {
+        case .blockTransfer(let transfer):
+            transfer.direction == .read ? .read : .write
+        case .compareAndWrite:
+            .write
+        case .writeSame(let writeSame):
+            writeSame.unmap ? .unmap : .write
+        case .unmap:
+            .unmap
+        case .synchronizeCache:
+            .flush
+        default:
+            nil
+        }
+    }
+}
