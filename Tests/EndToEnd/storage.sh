@@ -40,6 +40,12 @@ check_qio() {
 }
 
 # shellcheck disable=SC2317 # called through check
+# qio_lun LUN COMMAND EXPECTED: one qemu-io command on LUN prints a line starting with EXPECTED.
+qio_lun() {
+    timeout 60 qemu-io -f raw -c "$2" "${URL%/0}/$1" 2>&1 | grep -q "^$3"
+}
+
+# shellcheck disable=SC2317 # called through check
 # save_config_to FILE: the running configuration, as iscsi_tgt -c loads it.
 save_config_to() {
     rpc save_config >"$1"
@@ -105,6 +111,27 @@ check_eq "80 MiB after the rescan" "163840" "$(bdev_field AIO0 'd["num_blocks"]'
 check_contains "READ CAPACITY 16 reports the new size" "RETURNEDLOGICALBLOCKADDRESS:163839" \
     "$(iscsi-readcapacity16 "$URL" 2>&1 | tr -d ' ')"
 
+section "delay and error bdevs"
+check_eq "bdev_delay_create prints the name" "D0" \
+    "$(rpc bdev_delay_create -b M1 -d D0 -r 100 -t 1000 -w 200 -n 2000)"
+check_contains "a delay bdev on a missing base answers No such device" "No such device" \
+    "$(rpc bdev_delay_create -b nothing -d D1 -r 1 -t 1 -w 1 -n 1 2>&1)"
+check_eq "bdev_delay_update_latency prints true" "true" "$(rpc bdev_delay_update_latency D0 avg_read 300)"
+check_contains "bdev_delay_update_latency of a non-delay bdev" "The requested bdev is not a delay bdev." \
+    "$(rpc bdev_delay_update_latency M1 avg_read 300 2>&1)"
+check_contains "bdev_delay_update_latency of a missing bdev" "The requested bdev does not exist." \
+    "$(rpc bdev_delay_update_latency nothing avg_read 300 2>&1)"
+check "bdev_malloc_create M2 and bdev_error_create M2" eval "rpc bdev_malloc_create -b M2 8 512 >/dev/null && rpc bdev_error_create M2"
+check_eq "the error bdev is EE_M2" "EE_M2 Error Injection Disk" "$(bdev_field EE_M2 'd["name"], d["product_name"]')"
+check "EE_M2 is LUN 2, D0 is LUN 3" eval "rpc iscsi_target_node_add_lun $IQN EE_M2 -i 2 && rpc iscsi_target_node_add_lun $IQN D0 -i 3"
+check "bdev_error_inject_error EE_M2 read failure -n 1" rpc bdev_error_inject_error EE_M2 read failure -n 1
+check_contains "the injected read failure reaches qemu-io as an I/O error" "Input/output error" \
+    "$(timeout 60 qemu-io -f raw -c "read 0 4k" "${URL%/0}/2" 2>&1)"
+check "the next read succeeds" qio_lun 2 "read 0 4k" "read 4096/4096"
+check_contains "nvme_failure without a status code is refused" "nvme_sct or nvme_sc should be specified" \
+    "$(rpc bdev_error_inject_error EE_M2 all nvme_failure 2>&1)"
+check "reads and writes through the delay bdev" qio_lun 3 "write -P 7 0 4k" "wrote 4096/4096"
+
 section "libiscsi SCSI tests: the file LUN fails nothing a Malloc LUN passes"
 # failed_tests URL FAMILY: the Suite.Test names iscsi-test-cu -d reports FAILED, one a line.
 failed_tests() {
@@ -122,14 +149,15 @@ done
 section "data survives SIGTERM and a restart from save_config"
 check_qio "qemu-io writes patterns" "write -P 0xab 0 1M" "write -P 0x5c 40M 64k" "flush"
 check "save_config" save_config_to "$CONFIG"
-before=$(rpc bdev_get_bdevs -b AIO0)
+before=$(rpc bdev_get_bdevs)
 tgt_stop
 check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
 check_eq "the file holds the first pattern" "ab" \
     "$(python3 -c "import sys; f = open(sys.argv[1], 'rb'); print(set(f.read(1 << 20)).pop().to_bytes(1, 'big').hex())" "$FILE")"
 tgt_start restarted -c "$CONFIG" || fail "iscsi_tgt restarts from the saved config"
 e2e_wait_port "$PORT"
-check_eq "bdev_get_bdevs answers the same after the restart" "$before" "$(rpc bdev_get_bdevs -b AIO0)"
+check_eq "bdev_get_bdevs answers the same after the restart (file, malloc, delay and error bdevs)" "$before" \
+    "$(rpc bdev_get_bdevs)"
 check_qio "qemu-io reads both patterns back" "read -P 0xab 0 1M" "read -P 0x5c 40M 64k"
 
 section "kill -9 during a write workload: every acknowledged write is intact"

@@ -12,8 +12,7 @@ enum SubsystemConfigWriter {
         return .object(JSONObject(members))
     }
 
-    /// bdev_set_options, the malloc, null and file (aio) bdevs, the delay and error bdevs on them, then
-    /// bdev_wait_for_examine.
+    /// bdev_set_options, the malloc, null, file (aio), delay and error bdevs, then bdev_wait_for_examine.
     static func blockDeviceConfig(options: BlockDeviceOptions, devices: [any BlockDevice]) -> JSONValue {
         var entries = [
             Self.entry(
@@ -29,13 +28,21 @@ enum SubsystemConfigWriter {
                 )
             )
         ]
-        entries += devices.compactMap { $0 as? MallocBlockDevice }.map(Self.mallocEntry)
-        entries += devices.compactMap { $0 as? NullBlockDevice }.map(Self.nullEntry)
-        entries += devices.compactMap { $0 as? FileBlockDevice }.map(Self.fileEntry)
-        // Stacked devices in creation order, so each base is created before the devices on it.
-        entries += devices.compactMap(Self.stackedEntry)
+        // Creation order: a reload registers them in the same order (bdev_get_bdevs lists them alike), and each
+        // base device comes before the devices stacked on it.
+        entries += devices.compactMap(Self.deviceEntry)
         entries.append(Self.entry("bdev_wait_for_examine"))
         return .array(entries)
+    }
+
+    /// The create call of one device; nil for a kind save_config does not write.
+    private static func deviceEntry(_ device: any BlockDevice) -> JSONValue? {
+        switch device {
+        case let malloc as MallocBlockDevice: Self.mallocEntry(malloc)
+        case let null as NullBlockDevice: Self.nullEntry(null)
+        case let file as FileBlockDevice: Self.fileEntry(file)
+        default: Self.stackedEntry(device)
+        }
     }
 
     private static func mallocEntry(_ device: MallocBlockDevice) -> JSONValue {
