@@ -28,6 +28,9 @@ public protocol BlockDevice: AnyObject, Sendable {
     var optimalIOBoundary: UInt32 { get }
     /// The operations the device implements.
     var supportedIOTypes: BlockIOTypes { get }
+    /// The device's I/O statistics and rate limits, which the SCSI layer feeds with every block I/O; nil (the
+    /// default) for a device that keeps none.
+    var ioAccounting: BlockIOAccounting? { get }
     /// Whether the device acknowledges writes before they are durable (SCSI caching mode page WCE).
     var writeCacheEnabled: Bool { get }
     /// Whether the device refuses writes (SCSI answers DATA PROTECT / WRITE PROTECTED and sets MODE SENSE's WP bit).
@@ -62,6 +65,8 @@ public protocol BlockDevice: AnyObject, Sendable {
 
 extension BlockDevice {
     public var isReadOnly: Bool { false }
+
+    public var ioAccounting: BlockIOAccounting? { nil }
 
     public func responseDelay(for kind: BlockIOKind) -> TimeAmount {
         .zero

@@ -21,6 +21,7 @@ public final class DelayBlockDevice: BlockDevice {
     public let base: any BlockDevice
     public let name: String
     public let uuid: UUID
+    public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     /// Latencies in microseconds.
     private let averageRead: Atomic<UInt64>
     private let p99Read: Atomic<UInt64>

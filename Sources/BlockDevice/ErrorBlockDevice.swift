@@ -44,6 +44,7 @@ public final class ErrorBlockDevice: BlockDevice {
     public let base: any BlockDevice
     public let name: String
     public let uuid: UUID
+    public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     private let injections = Mutex<[BlockIOKind: Injection]>([:])
 
     /// Creates `EE_<base name>` over `base`.

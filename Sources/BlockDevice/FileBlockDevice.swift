@@ -59,6 +59,7 @@ public final class FileBlockDevice: BlockDevice {
     /// The configuration the device was created with.
     public let configuration: Configuration
     public let blockSize: UInt32
+    public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     private let descriptor: CInt
     private let currentBlockCount: Atomic<UInt64>
     private let gone = Atomic(false)

@@ -148,6 +148,7 @@ done
 
 section "data survives SIGTERM and a restart from save_config"
 check_qio "qemu-io writes patterns" "write -P 0xab 0 1M" "write -P 0x5c 40M 64k" "flush"
+check "bdev_set_qos_limit M1 (kept by save_config)" rpc bdev_set_qos_limit M1 --rw-ios-per-sec 2000 --r-mbytes-per-sec 10
 check "save_config" save_config_to "$CONFIG"
 before=$(rpc bdev_get_bdevs)
 tgt_stop
@@ -159,6 +160,9 @@ e2e_wait_port "$PORT"
 check_eq "bdev_get_bdevs answers the same after the restart (file, malloc, delay and error bdevs)" "$before" \
     "$(rpc bdev_get_bdevs)"
 check_qio "qemu-io reads both patterns back" "read -P 0xab 0 1M" "read -P 0x5c 40M 64k"
+check_eq "bdev_get_iostat counts the bytes read since the restart" "True" \
+    "$(rpc bdev_get_iostat --names AIO0 | python3 -c "import json, sys; d = json.load(sys.stdin)['bdevs'][0]
+print(d['num_read_ops'] > 0 and d['bytes_read'] >= (1 << 20) + 65536 and d['read_latency_ticks'] > 0)")"
 
 section "kill -9 during a write workload: every acknowledged write is intact"
 commands=()

@@ -110,3 +110,46 @@ import Testing
         await harness.shutdown()
     }
 }
+
+@Suite struct IOStatisticsMethodTests {
+    @Test func qosLimitsRoundAndShowInBdevsAndConfig() async throws {
+        let harness = try await RPCHarness()
+        try await harness.call("bdev_malloc_create", ["name": "M0", "num_blocks": 16, "block_size": 512])
+        #expect(
+            await harness.error("bdev_set_qos_limit", ["name": "M0"])
+                == RPCError(code: -22, message: "No rate limits specified")
+        )
+        #expect(await harness.error("bdev_set_qos_limit", ["name": "nothing", "rw_ios_per_sec": 1000]) == .errno(19))
+        #expect(try await harness.call("bdev_set_qos_limit", ["name": "M0", "rw_ios_per_sec": 1500]) == true)
+        #expect(try await harness.call("bdev_set_qos_limit", ["name": "M0", "r_mbytes_per_sec": 10]) == true)
+        let device = try #require(try await harness.call("bdev_get_bdevs", ["name": "M0"]).arrayValue?.first)
+        #expect(
+            device.objectValue?["assigned_rate_limits"]
+                == ["rw_ios_per_sec": 2000, "rw_mbytes_per_sec": 0, "r_mbytes_per_sec": 10, "w_mbytes_per_sec": 0]
+        )
+        let bdev = try #require(await harness.service.subsystemConfig(named: "bdev")?.arrayValue)
+        #expect(
+            bdev.compactMap { $0.objectValue?["method"]?.stringValue }
+                == ["bdev_set_options", "bdev_malloc_create", "bdev_set_qos_limit", "bdev_wait_for_examine"]
+        )
+        await harness.shutdown()
+    }
+
+    @Test func iostatShapeAndErrors() async throws {
+        let harness = try await RPCHarness()
+        try await harness.call("bdev_malloc_create", ["name": "M0", "num_blocks": 16, "block_size": 512])
+        try await harness.call("bdev_null_create", ["name": "N0", "num_blocks": 16, "block_size": 512])
+        let all = try #require(try await harness.call("bdev_get_iostat").objectValue)
+        #expect(all.keys == ["tick_rate", "ticks", "bdevs"])
+        #expect(all["tick_rate"] == 1_000_000_000)
+        let first = try #require(all["bdevs"]?.arrayValue?.first?.objectValue)
+        #expect(first["name"] == "M0")
+        #expect(first.keys.prefix(5) == ["name", "bytes_read", "num_read_ops", "bytes_written", "num_write_ops"])
+        let one = try await harness.call("bdev_get_iostat", ["names": ["N0"], "per_channel": false])
+        #expect(one.objectValue?["bdevs"]?.arrayValue?.count == 1)
+        #expect(await harness.error("bdev_get_iostat", ["names": ["nothing"]]) == .errno(19))
+        #expect(await harness.error("bdev_get_iostat", ["per_channel": true]) == .errno(22))
+        #expect(await harness.error("bdev_get_iostat", ["reset_mode": "some"]) == .decodeFailed)
+        await harness.shutdown()
+    }
+}

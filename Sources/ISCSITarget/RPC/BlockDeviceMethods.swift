@@ -154,6 +154,7 @@ enum BlockDeviceMethods {
                 return [blockDeviceJSON(device)]
             },
         ] + TestBlockDeviceMethods.methods(configuration, devices: devices)
+            + IOStatisticsMethods.methods(devices: devices)
     }
 
     /// bdev_get_bdevs' `driver_specific` object: the file of an aio bdev, as SPDK prints it.

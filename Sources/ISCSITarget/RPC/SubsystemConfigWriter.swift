@@ -12,7 +12,8 @@ enum SubsystemConfigWriter {
         return .object(JSONObject(members))
     }
 
-    /// bdev_set_options, the malloc, null, file (aio), delay and error bdevs, then bdev_wait_for_examine.
+    /// bdev_set_options, the malloc, null, file (aio), delay and error bdevs, their rate limits, then
+    /// bdev_wait_for_examine.
     static func blockDeviceConfig(options: BlockDeviceOptions, devices: [any BlockDevice]) -> JSONValue {
         var entries = [
             Self.entry(
@@ -31,6 +32,11 @@ enum SubsystemConfigWriter {
         // Creation order: a reload registers them in the same order (bdev_get_bdevs lists them alike), and each
         // base device comes before the devices stacked on it.
         entries += devices.compactMap(Self.deviceEntry)
+        for device in devices {
+            guard let limits = device.ioAccounting?.rateLimits, limits.isLimited else { continue }
+            let params = [("name", JSONValue.string(device.name))] + IOStatisticsMethods.rateLimitMembers(limits)
+            entries.append(Self.entry("bdev_set_qos_limit", .object(JSONObject(params))))
+        }
         entries.append(Self.entry("bdev_wait_for_examine"))
         return .array(entries)
     }
