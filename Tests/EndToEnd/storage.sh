@@ -215,4 +215,23 @@ fi
 
 tgt_stop
 check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
+
+section "--config-autosave: every change is on disk, kill -9 comes back as it was"
+AUTOSAVE="$E2E_TMP/autosave.json"
+tgt_start autosave --config-autosave "$AUTOSAVE" || fail "iscsi_tgt starts with --config-autosave"
+check "the initial configuration is written" test -s "$AUTOSAVE"
+check "bdev_aio_create AIO0 and a portal group" eval "rpc bdev_aio_create $FILE AIO0 4096 >/dev/null &&
+    rpc iscsi_create_portal_group 1 127.0.0.1:$PORT"
+check_contains "the autosaved file has the new bdev before the RPC answered" '"filename": "'"$FILE"'"' \
+    "$(cat "$AUTOSAVE")"
+check "no temporary file is left" test ! -e "$AUTOSAVE.tmp"
+before=$(rpc bdev_get_bdevs)
+portals=$(rpc iscsi_get_portal_groups)
+kill -KILL "$TGT_PID"
+wait "$TGT_PID" 2>/dev/null
+tgt_start autosave-again --config-autosave "$AUTOSAVE" || fail "iscsi_tgt restarts from the autosaved file"
+check_eq "bdev_get_bdevs answers the same after kill -9" "$before" "$(rpc bdev_get_bdevs)"
+check_eq "iscsi_get_portal_groups answers the same after kill -9" "$portals" "$(rpc iscsi_get_portal_groups)"
+tgt_stop
+check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
 e2e_finish

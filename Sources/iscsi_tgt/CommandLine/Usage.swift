@@ -22,6 +22,8 @@ enum Usage {
              --wait-for-rpc              initialize subsystems only on framework_start_init
              --rpcs-allowed <a,b,...>    only these RPC methods may be called
              --json-ignore-init-errors   log failing configuration entries and go on
+             --config-autosave <file>    load <file> at startup if it exists (instead of -c); rewrite it
+                                         atomically after every RPC that changes the configuration
 
         Memory options:
          -s, --mem-size <size>           MiB or with unit (1G); checked, not yet a cap on block-device memory
