@@ -89,6 +89,14 @@ import Testing
             await harness.error("bdev_error_inject_error", ["name": "M0", "io_type": "all", "error_type": "failure"])
                 == .errno(19)
         )
+        #expect(
+            await harness.error(
+                "bdev_error_inject_error",
+                ["name": "EE_D0", "io_type": "read", "error_type": "pending"]
+            ) == .errno(95)
+        )
+        #expect(try await harness.call("bdev_error_resume_pending", ["name": "EE_D0"]) == true)
+        #expect(await harness.error("bdev_error_resume_pending", ["name": "D0"]) == .errno(19))
         let bdev = try #require(await harness.service.subsystemConfig(named: "bdev")?.arrayValue)
         #expect(
             bdev.compactMap { $0.objectValue?["method"]?.stringValue }

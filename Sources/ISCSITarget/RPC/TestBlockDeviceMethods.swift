@@ -2,7 +2,8 @@ import BlockDevice
 import FoundationEssentials
 import JSONRPC
 
-/// bdev_delay_create/delete/update_latency and bdev_error_create/delete/inject_error: block devices for tests.
+/// bdev_delay_create/delete/update_latency and bdev_error_create/delete/inject_error/resume_pending: block
+/// devices for tests.
 enum TestBlockDeviceMethods {
     static func methods(_ configuration: TargetConfiguration, devices: BlockDeviceRegistry) -> [RPCMethod] {
         [
@@ -97,6 +98,14 @@ enum TestBlockDeviceMethods {
                     )
                     device.inject(injection, into: kinds)
                 }
+                return true
+            },
+            RPCMethod("bdev_error_resume_pending") { params in
+                var decoder = try RPCParams(params, failure: .decodeFailed)
+                let name: String = try decoder.required("name")
+                try decoder.finish()
+                // Nothing is ever held: `pending` injections are refused.
+                guard devices.device(named: name) is ErrorBlockDevice else { throw RPCError.errno(19) }
                 return true
             },
         ]
