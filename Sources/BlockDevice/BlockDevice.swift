@@ -28,8 +28,13 @@ public protocol BlockDevice: AnyObject, Sendable {
     var optimalIOBoundary: UInt32 { get }
     /// The operations the device implements.
     var supportedIOTypes: BlockIOTypes { get }
+    /// The device's I/O statistics and rate limits, which the SCSI layer feeds with every block I/O; nil (the
+    /// default) for a device that keeps none.
+    var ioAccounting: BlockIOAccounting? { get }
     /// Whether the device acknowledges writes before they are durable (SCSI caching mode page WCE).
     var writeCacheEnabled: Bool { get }
+    /// Whether the device refuses writes (SCSI answers DATA PROTECT / WRITE PROTECTED and sets MODE SENSE's WP bit).
+    var isReadOnly: Bool { get }
 
     /// Appends `blocks` blocks starting at `lba` to `buffer`; on failure `buffer` is left unchanged.
     func read(lba: UInt64, blocks: UInt32, into buffer: inout ByteBuffer) -> BlockIOStatus
@@ -41,21 +46,26 @@ public protocol BlockDevice: AnyObject, Sendable {
     /// This is how a SCSI WRITE's immediate data and Data-Out payloads reach the device without being gathered
     /// into one buffer first. The default implementation gathers them and calls ``write(lba:data:)``.
     func write(lba: UInt64, segments: [ByteBuffer]) -> BlockIOStatus
+    /// Writes like ``write(lba:segments:)``; with `forceUnitAccess` the data is durable when the call returns
+    /// (SCSI's FUA bit).
+    ///
+    /// The default implementation writes, then calls ``flush()`` when ``writeCacheEnabled`` is set; devices that
+    /// can make one write durable on its own (`RWF_DSYNC`) do that instead.
+    func write(lba: UInt64, segments: [ByteBuffer], forceUnitAccess: Bool) -> BlockIOStatus
     /// Sets `blocks` blocks starting at `lba` to zero.
     func writeZeroes(lba: UInt64, blocks: UInt64) -> BlockIOStatus
     /// Deallocates `blocks` blocks starting at `lba`; they read back as zeroes afterwards.
     func unmap(lba: UInt64, blocks: UInt64) -> BlockIOStatus
     /// Makes every completed write durable.
     func flush() -> BlockIOStatus
-
-    /// Whether the device refuses writes (a read-only file or a `bdev_*` read-only flag): the SCSI layer
-    /// answers every write-type command with DATA PROTECT / WRITE PROTECTED. Defaults to false.
-    var isReadOnly: Bool { get }
     /// The provisioning state of the blocks from `lba` on, as consecutive extents (mapped or deallocated),
     /// at most `maximumExtents` of them, the last one possibly ending before the device does. `lba` must lie on
     /// the device. The default reports one mapped extent to the end: a device that does not track unmapped
     /// blocks.
     func provisioningExtents(from lba: UInt64, maximumExtents: Int) -> [ProvisioningExtent]
+    /// How long the response to a completed I/O of `kind` is held back (a test device's latency); `.zero` by
+    /// default. The I/O itself has already run: the transport only delays the answer.
+    func responseDelay(for kind: BlockIOKind) -> TimeAmount
 }
 
 /// A run of consecutive blocks with the same provisioning state (SBC-3 §4.7, reported by GET LBA STATUS).
@@ -75,13 +85,27 @@ public struct ProvisioningExtent: Sendable, Hashable {
 }
 
 extension BlockDevice {
+    public var isReadOnly: Bool { false }
+
+    public var ioAccounting: BlockIOAccounting? { nil }
+
+    public func responseDelay(for kind: BlockIOKind) -> TimeAmount {
+        .zero
+    }
+
+    public func write(lba: UInt64, segments: [ByteBuffer], forceUnitAccess: Bool) -> BlockIOStatus {
+        let status = self.write(lba: lba, segments: segments)
+        guard case .success = status, forceUnitAccess, self.writeCacheEnabled else {
+            return status
+        }
+        return self.flush()
+    }
+
     /// Whether the `blocks` blocks starting at `lba` all lie on the device (overflow-safe).
     public func contains(lba: UInt64, blocks: UInt64) -> Bool {
         let count = self.blockCount
         return blocks <= count && lba <= count - blocks
     }
-
-    public var isReadOnly: Bool { false }
 
     public func provisioningExtents(from lba: UInt64, maximumExtents: Int) -> [ProvisioningExtent] {
         let count = self.blockCount

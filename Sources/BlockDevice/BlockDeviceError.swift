@@ -8,4 +8,6 @@ public enum BlockDeviceError: Error, Sendable, Hashable {
     case exists
     /// No device has this name or alias (`-ENODEV`).
     case notFound
+    /// A system call failed with this errno, e.g. opening a file bdev's file (`-errno`).
+    case system(errno: Int32)
 }

@@ -58,6 +58,7 @@ public final class MallocBlockDevice: BlockDevice, @unchecked Sendable {
     /// The configuration the device was created with.
     public let configuration: Configuration
     public let physicalBlockSize: UInt32
+    public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     private let memory: UnsafeMutableRawPointer
     private let byteCount: Int
     private let deallocated: DeallocationBitmap

@@ -39,6 +39,7 @@ public final class NullBlockDevice: BlockDevice {
     /// The configuration the device was created with (its `blockCount` is the initial size).
     public let configuration: Configuration
     public let physicalBlockSize: UInt32
+    public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     private let currentBlockCount: Atomic<UInt64>
 
     /// Creates a device.

@@ -16,6 +16,7 @@ public final class RPCMethodTable: Sendable {
 
     private let allowedMethods: Set<String>?
     private let protected = Mutex(State())
+    private let successObserver = Mutex<(@Sendable (String) async -> Void)?>(nil)
 
     /// Creates a table in the STARTUP state holding the built-in methods.
     ///
@@ -96,6 +97,12 @@ public final class RPCMethodTable: Sendable {
         }
     }
 
+    /// Runs `observer` with the method name after every successful call, before its response is sent
+    /// (`--config-autosave` writes the configuration there); replaces an earlier observer.
+    public func observeSuccessfulCalls(_ observer: @escaping @Sendable (String) async -> Void) {
+        self.successObserver.withLock { $0 = observer }
+    }
+
     /// Calls a method directly, as the `-c` config loader does: lookup, `--rpcs-allowed` and
     /// state gating apply.
     ///
@@ -103,7 +110,11 @@ public final class RPCMethodTable: Sendable {
     public func call(_ name: String, params: JSONValue?) async throws(RPCError) -> JSONValue {
         let method = try self.gatedMethod(named: name)
         do {
-            return try await method.handler(params)
+            let result = try await method.handler(params)
+            if let observer = self.successObserver.withLock({ $0 }) {
+                await observer(name)
+            }
+            return result
         } catch let error as RPCError {
             throw error
         } catch is RPCParamTypeMismatch {

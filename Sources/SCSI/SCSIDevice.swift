@@ -131,7 +131,28 @@ public struct SCSIDevice: Sendable {
     ///   - dataIn: a buffer the transport allocated (room for its PDU header may precede the writer index);
     ///     the command appends at most ``SCSIPreparedCommand/dataInLimit`` bytes.
     ///   - nexus: the I_T nexus the command came through.
+    ///
+    /// A command's block I/O is counted in the device's ``BlockDevice/ioAccounting``; the completion's
+    /// ``SCSICompletion/responseDelay`` is the device's latency for it plus what its rate limits impose.
     public func execute(
+        _ prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
+        dataIn: inout ByteBuffer,
+        nexus: inout SCSINexus
+    ) -> SCSICompletion {
+        guard let device = prepared.logicalUnit?.blockDevice, let kind = prepared.operation.blockIOKind else {
+            return self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
+        }
+        let start = NIODeadline.now()
+        var completion = self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
+        let latency = UInt64(max(0, (NIODeadline.now() - start).nanoseconds))
+        let bytes = kind == .read ? completion.dataInLength : prepared.dataOutLength
+        let throttle = device.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
+        completion.responseDelay = device.responseDelay(for: kind) + throttle
+        return completion
+    }
+
+    private func run(
         _ prepared: SCSIPreparedCommand,
         dataOut: [ByteBuffer],
         dataIn: inout ByteBuffer,

@@ -34,6 +34,13 @@ import Testing
         #expect(parsed.daemonize)
     }
 
+    @Test func configAutosavePath() throws {
+        #expect(
+            try #require(options(["--config-autosave", "/var/lib/tgt.json"])).configAutosavePath == "/var/lib/tgt.json"
+        )
+        #expect(try #require(options(["--config-autosave=/x.json", "-c", "/y.json"])).configFile == "/y.json")
+    }
+
     @Test func unknownLogFlagFails() {
         #expect(failure(["-L", "nope"]) == "unknown flag: nope")
     }

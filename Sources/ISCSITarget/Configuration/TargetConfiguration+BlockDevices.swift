@@ -90,12 +90,13 @@ extension TargetConfiguration {
         size > 0 && size % 512 == 0
     }
 
-    /// bdev_malloc_delete / bdev_null_delete: `.notFound` unless a device of `type` has that name.
-    /// LUNs on it are hot-removed.
+    /// bdev_*_delete: `.notFound` unless a device of `type` has that name. LUNs on it, and the delay and error
+    /// devices stacked on it, are hot-removed.
     func deleteBlockDevice<Device: BlockDevice>(named name: String, of type: Device.Type) throws(BlockDeviceError) {
         guard let device = self.blockDevices.device(named: name), device is Device else { throw .notFound }
         try self.blockDevices.unregister(named: device.name)
         self.removeLUNs(backedBy: device.name)
+        self.removeStackedDevices(on: device)
     }
 
     /// bdev_null_resize to `newSize` MiB: `.notFound` for a missing device, `.invalidArgument` for a
@@ -110,5 +111,74 @@ extension TargetConfiguration {
         nullDevice.resize(blockCount: newBytes / UInt64(nullDevice.blockSize))
         self.blockDevices.notifyResized(nullDevice)
         self.noteCapacityChanged(of: nullDevice.name)
+    }
+}
+
+/// File bdevs: bdev_aio_create, bdev_aio_rescan, and the hot-remove of a device that vanished.
+extension TargetConfiguration {
+    /// bdev_aio_create; returns the name. A file I/O that finds the device gone unregisters it.
+    func createFileBlockDevice(_ configuration: FileBlockDevice.Configuration) throws(BlockDeviceError) -> String {
+        guard self.blockDevices.device(named: configuration.name) == nil else { throw .exists }
+        let device = try FileBlockDevice(configuration) { [weak self] device in
+            Task { await self?.removeVanishedDevice(device) }
+        }
+        try self.blockDevices.register(device)
+        return configuration.name
+    }
+
+    /// bdev_aio_rescan: re-reads the size; a changed size raises the resize event and CAPACITY DATA HAS CHANGED.
+    func rescanFileBlockDevice(named name: String) throws(BlockDeviceError) {
+        guard let device = self.blockDevices.device(named: name) as? FileBlockDevice else { throw .notFound }
+        guard try device.rescan() else { return }
+        self.blockDevices.notifyResized(device)
+        self.noteCapacityChanged(of: device.name)
+    }
+
+    /// Hot-remove of a device whose I/O reported it gone, unless it was already deleted (or replaced).
+    func removeVanishedDevice(_ device: any BlockDevice) {
+        guard self.blockDevices.device(named: device.name) === device else { return }
+        _ = try? self.blockDevices.unregister(named: device.name)
+        self.removeLUNs(backedBy: device.name)
+        self.removeStackedDevices(on: device)
+    }
+}
+
+/// Test bdevs stacked on another: bdev_delay_* and bdev_error_*.
+extension TargetConfiguration {
+    /// bdev_delay_create; returns the name. `.notFound` when the base device does not exist (yet).
+    func createDelayBlockDevice(
+        name: String,
+        baseName: String,
+        latencies: [DelayBlockDevice.Latency: UInt64],
+        uuid: UUID?
+    ) throws(BlockDeviceError) -> String {
+        guard let base = self.blockDevices.device(named: baseName) else { throw .notFound }
+        try self.blockDevices.register(
+            DelayBlockDevice(name: name, base: base, latencies: latencies, uuid: uuid ?? UUID())
+        )
+        return name
+    }
+
+    /// bdev_error_create: `EE_<base>`.
+    func createErrorBlockDevice(baseName: String, uuid: UUID?) throws(BlockDeviceError) {
+        guard let base = self.blockDevices.device(named: baseName) else { throw .notFound }
+        try self.blockDevices.register(ErrorBlockDevice(base: base, uuid: uuid ?? UUID()))
+    }
+
+    /// Hot-removes the delay and error devices stacked on `base`, and those stacked on them.
+    func removeStackedDevices(on base: any BlockDevice) {
+        for device in self.blockDevices.devices where Self.base(of: device) === base {
+            _ = try? self.blockDevices.unregister(named: device.name)
+            self.removeLUNs(backedBy: device.name)
+            self.removeStackedDevices(on: device)
+        }
+    }
+
+    private static func base(of device: any BlockDevice) -> (any BlockDevice)? {
+        switch device {
+        case let delay as DelayBlockDevice: delay.base
+        case let error as ErrorBlockDevice: error.base
+        default: nil
+        }
     }
 }

@@ -2,7 +2,7 @@ import BlockDevice
 import FoundationEssentials
 import JSONRPC
 
-/// bdev_set_options, bdev_wait_for_examine, bdev_malloc_*, bdev_null_*, bdev_get_bdevs.
+/// bdev_set_options, bdev_wait_for_examine, bdev_malloc_*, bdev_null_*, bdev_aio_*, bdev_get_bdevs.
 enum BlockDeviceMethods {
     /// How often bdev_get_bdevs looks again for a named device while its timeout runs.
     static let lookupInterval: Duration = .milliseconds(10)
@@ -104,6 +104,43 @@ enum BlockDeviceMethods {
                 }
                 return true
             },
+            RPCMethod("bdev_aio_create") { params in
+                var decoder = try RPCParams(params, failure: .decodeFailed)
+                var request = FileBlockDevice.Configuration(
+                    name: try decoder.required("name"),
+                    filename: try decoder.required("filename")
+                )
+                request.blockSize = try decoder.optional("block_size") ?? 0
+                request.isReadOnly = try decoder.optional("readonly") ?? false
+                request.usesFallocate = try decoder.optional("fallocate") ?? false
+                // RWF_NOWAIT only matters to asynchronous submission; inline I/O has nothing to skip.
+                _ = try decoder.optional("nowait", as: Bool.self)
+                request.uuid = try Self.decodeUUID(&decoder) ?? request.uuid
+                try decoder.finish()
+                do throws(BlockDeviceError) {
+                    return .string(try await configuration.createFileBlockDevice(request))
+                } catch {
+                    throw error.rpcError
+                }
+            },
+            RPCMethod("bdev_aio_rescan") { params in
+                let name = try Self.decodeName(params)
+                do throws(BlockDeviceError) {
+                    try await configuration.rescanFileBlockDevice(named: name)
+                } catch {
+                    throw error.rpcError
+                }
+                return true
+            },
+            RPCMethod("bdev_aio_delete") { params in
+                let name = try Self.decodeName(params)
+                do throws(BlockDeviceError) {
+                    try await configuration.deleteBlockDevice(named: name, of: FileBlockDevice.self)
+                } catch {
+                    throw error.rpcError
+                }
+                return true
+            },
             RPCMethod("bdev_get_bdevs") { params in
                 var decoder = try RPCParams(params, failure: .decodeFailed)
                 let name: String? = try decoder.optional("name")
@@ -116,7 +153,22 @@ enum BlockDeviceMethods {
                 else { throw RPCError.errno(19) }
                 return [blockDeviceJSON(device)]
             },
-        ]
+        ] + TestBlockDeviceMethods.methods(configuration, devices: devices)
+            + IOStatisticsMethods.methods(devices: devices)
+    }
+
+    /// bdev_get_bdevs' `driver_specific` object: the file of an aio bdev, as SPDK prints it.
+    static func driverSpecificJSON(of device: any BlockDevice) -> JSONValue {
+        guard let file = device as? FileBlockDevice else { return .object(JSONObject()) }
+        let aio: JSONValue = .object(
+            JSONObject([
+                ("filename", .string(file.configuration.filename)),
+                ("block_size_override", .bool(file.configuration.blockSize != 0)),
+                ("readonly", .bool(file.isReadOnly)),
+                ("fallocate", .bool(file.configuration.usesFallocate)),
+            ])
+        )
+        return .object(JSONObject([("aio", aio)]))
     }
 
     /// Optional members of bdev_null_create this implementation accepts and does not use.
@@ -161,6 +213,7 @@ extension BlockDeviceError {
         case .outOfMemory: .errno(12)
         case .exists: .errno(17)
         case .notFound: .errno(19)
+        case .system(let errno): .errno(errno)
         }
     }
 }

@@ -139,9 +139,7 @@ extension ISCSIConnectionInfo {
 
 /// bdev_get_bdevs' entry for one device.
 func blockDeviceJSON(_ device: any BlockDevice) -> JSONValue {
-    let rateLimits: [(String, JSONValue)] = [
-        ("rw_ios_per_sec", 0), ("rw_mbytes_per_sec", 0), ("r_mbytes_per_sec", 0), ("w_mbytes_per_sec", 0),
-    ]
+    let rateLimits = IOStatisticsMethods.rateLimitMembers(device.ioAccounting?.rateLimits ?? .init())
     let ioTypes = BlockIOTypes.spdkNames.map { entry -> (String, JSONValue) in
         (entry.name, .bool(device.supportedIOTypes.contains(entry.type)))
     }
@@ -163,7 +161,7 @@ func blockDeviceJSON(_ device: any BlockDevice) -> JSONValue {
             ("claimed", false),
             ("zoned", false),
             ("supported_io_types", .object(JSONObject(ioTypes))),
-            ("driver_specific", .object(JSONObject())),
+            ("driver_specific", BlockDeviceMethods.driverSpecificJSON(of: device)),
         ])
     )
 }

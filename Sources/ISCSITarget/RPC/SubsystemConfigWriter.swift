@@ -12,7 +12,8 @@ enum SubsystemConfigWriter {
         return .object(JSONObject(members))
     }
 
-    /// bdev_set_options, the malloc bdevs, the null bdevs, then bdev_wait_for_examine.
+    /// bdev_set_options, the malloc, null, file (aio), delay and error bdevs, their rate limits, then
+    /// bdev_wait_for_examine.
     static func blockDeviceConfig(options: BlockDeviceOptions, devices: [any BlockDevice]) -> JSONValue {
         var entries = [
             Self.entry(
@@ -28,10 +29,26 @@ enum SubsystemConfigWriter {
                 )
             )
         ]
-        entries += devices.compactMap { $0 as? MallocBlockDevice }.map(Self.mallocEntry)
-        entries += devices.compactMap { $0 as? NullBlockDevice }.map(Self.nullEntry)
+        // Creation order: a reload registers them in the same order (bdev_get_bdevs lists them alike), and each
+        // base device comes before the devices stacked on it.
+        entries += devices.compactMap(Self.deviceEntry)
+        for device in devices {
+            guard let limits = device.ioAccounting?.rateLimits, limits.isLimited else { continue }
+            let params = [("name", JSONValue.string(device.name))] + IOStatisticsMethods.rateLimitMembers(limits)
+            entries.append(Self.entry("bdev_set_qos_limit", .object(JSONObject(params))))
+        }
         entries.append(Self.entry("bdev_wait_for_examine"))
         return .array(entries)
+    }
+
+    /// The create call of one device; nil for a kind save_config does not write.
+    private static func deviceEntry(_ device: any BlockDevice) -> JSONValue? {
+        switch device {
+        case let malloc as MallocBlockDevice: Self.mallocEntry(malloc)
+        case let null as NullBlockDevice: Self.nullEntry(null)
+        case let file as FileBlockDevice: Self.fileEntry(file)
+        default: Self.stackedEntry(device)
+        }
     }
 
     private static func mallocEntry(_ device: MallocBlockDevice) -> JSONValue {
@@ -77,6 +94,42 @@ enum SubsystemConfigWriter {
                 ])
             )
         )
+    }
+
+    /// bdev_aio_create; `block_size` only when it was given (SPDK's `block_size_override`), so a reload detects
+    /// the same size and prints the same `driver_specific`.
+    private static func fileEntry(_ device: FileBlockDevice) -> JSONValue {
+        var params: [(String, JSONValue)] = [("name", .string(device.name))]
+        if device.configuration.blockSize != 0 {
+            params.append(("block_size", .integer(Int64(device.blockSize))))
+        }
+        params += [
+            ("filename", .string(device.configuration.filename)),
+            ("readonly", .bool(device.isReadOnly)),
+            ("fallocate", .bool(device.configuration.usesFallocate)),
+            ("uuid", .string(device.uuid.uuidString.lowercased())),
+        ]
+        return Self.entry("bdev_aio_create", .object(JSONObject(params)))
+    }
+
+    /// bdev_delay_create or bdev_error_create for a device stacked on another; nil for other devices.
+    private static func stackedEntry(_ device: any BlockDevice) -> JSONValue? {
+        let uuid: JSONValue = .string(device.uuid.uuidString.lowercased())
+        switch device {
+        case let delay as DelayBlockDevice:
+            var params: [(String, JSONValue)] = [
+                ("base_bdev_name", .string(delay.base.name)), ("name", .string(delay.name)), ("uuid", uuid),
+            ]
+            for latency in DelayBlockDevice.Latency.allCases {
+                params.append((latency.rawValue + "_latency", .unsigned(delay.latency(latency))))
+            }
+            return Self.entry("bdev_delay_create", .object(JSONObject(params)))
+        case let error as ErrorBlockDevice:
+            let params = JSONObject([("base_name", .string(error.base.name)), ("uuid", uuid)])
+            return Self.entry("bdev_error_create", .object(params))
+        default:
+            return nil
+        }
     }
 }
 

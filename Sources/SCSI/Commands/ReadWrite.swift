@@ -129,20 +129,16 @@ extension LogicalUnit {
         }
         let lba = transfer.logicalBlockAddress
         let status = self.atomicWriteGate.withSharedAccess {
-            self.blockDevice.write(lba: lba, segments: dataOut)
+            self.blockDevice.write(lba: lba, segments: dataOut, forceUnitAccess: transfer.forceUnitAccess)
         }
         guard case .success = status else {
             return .checkCondition(SenseData(failure: status, direction: .write, lba: lba))
         }
         if transfer.verifiesBytes {
-            return self.verifyWritten(
-                lba: lba,
-                length: length,
-                dataOut: dataOut,
-                forceUnitAccess: transfer.forceUnitAccess
-            )
+            // With FUA the write above is already durable.
+            return self.verifyWritten(lba: lba, length: length, dataOut: dataOut, forceUnitAccess: false)
         }
-        return self.completeWrite(lba: lba, forceUnitAccess: transfer.forceUnitAccess)
+        return .good()
     }
 
     /// Completes a successful write: with FUA on a write-back device, flushes it first.

@@ -7,6 +7,8 @@ enum AppOption: CaseIterable, Sendable {
     case hugeUnlink, pciAllowed, interruptMode, silenceNoticeLog, waitForRPC, hugeDir, numTraceEntries
     case iovaMode, baseVirtaddr, envContext, disableCPUMaskLocks, rpcsAllowed, vfioVFToken, msgMempoolSize
     case lcores, noHuge, noRPCServer, enforceNUMA, daemonize, stateDir
+    /// Beyond SPDK: `--config-autosave PATH`.
+    case configAutosave
 
     /// The `--long` name; `nil` for `-b`, which has none.
     var longName: String? {
@@ -48,6 +50,7 @@ enum AppOption: CaseIterable, Sendable {
         case .enforceNUMA: "enforce-numa"
         case .daemonize: nil
         case .stateDir: "state-dir"
+        case .configAutosave: "config-autosave"
         }
     }
 
@@ -81,7 +84,7 @@ enum AppOption: CaseIterable, Sendable {
         switch self {
         case .config, .json, .tpointGroup, .shmID, .cpumask, .memChannels, .mainCore, .rpcSocket, .memSize,
             .pciBlocked, .logFlag, .pciAllowed, .hugeDir, .numTraceEntries, .iovaMode, .baseVirtaddr, .envContext,
-            .rpcsAllowed, .vfioVFToken, .msgMempoolSize, .lcores, .stateDir:
+            .rpcsAllowed, .vfioVFToken, .msgMempoolSize, .lcores, .stateDir, .configAutosave:
             true
         case .jsonIgnoreInitErrors, .limitCoredump, .singleFileSegments, .help, .noPCI, .version, .hugeUnlink,
             .interruptMode, .silenceNoticeLog, .waitForRPC, .disableCPUMaskLocks, .noHuge, .noRPCServer,

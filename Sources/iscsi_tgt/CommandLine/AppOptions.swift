@@ -8,6 +8,9 @@ struct AppOptions: Equatable, Sendable {
 
     /// `-c/--config/--json`: the JSON configuration file to load at startup.
     var configFile: String?
+    /// `--config-autosave PATH` (beyond SPDK): the configuration is loaded from PATH at startup when it exists,
+    /// and written there atomically after every successful RPC that changed it.
+    var configAutosavePath: String?
     /// `--json-ignore-init-errors`: log failing configuration entries and continue.
     var ignoreConfigErrors = false
     /// `-r/--rpc-socket`; `nil` after `--no-rpc-server`.

@@ -132,6 +132,8 @@ struct CommandLineParser {
             return .showVersion
         case .config, .json:
             options.configFile = value
+        case .configAutosave:
+            options.configAutosavePath = value
         case .jsonIgnoreInitErrors:
             options.ignoreConfigErrors = true
         case .rpcSocket:

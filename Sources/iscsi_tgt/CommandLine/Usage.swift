@@ -23,6 +23,8 @@ enum Usage {
              --rpcs-allowed <a,b,...>    only these RPC methods may be called
              --json-ignore-init-errors   log failing configuration entries and go on
              --state-dir <path>          keep persistent reservations (APTPL) here (default /var/lib/iscsi_tgt)
+             --config-autosave <file>    load <file> at startup if it exists (instead of -c); rewrite it
+                                         atomically after every RPC that changes the configuration
 
         Memory options:
          -s, --mem-size <size>           MiB or with unit (1G); checked, not yet a cap on block-device memory

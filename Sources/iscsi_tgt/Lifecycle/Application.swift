@@ -75,6 +75,9 @@ struct Application {
             logger: logger
         )
         table.register(framework.make())
+        let autosaver = options.configAutosavePath.map {
+            ConfigAutosaver(path: $0, service: service, logger: Logger(label: "app_config"))
+        }
 
         let status: Int32
         if let failure = await start(
@@ -82,7 +85,8 @@ struct Application {
             table: table,
             group: group,
             initializer: initializer,
-            server: server
+            server: server,
+            autosaver: autosaver
         ) {
             status = fail(failure)
         } else {
@@ -106,7 +110,11 @@ struct Application {
         }
         let configFile: ConfigFile?
         do {
-            configFile = try options.configFile.map { path throws(ConfigFileError) in try ConfigFile.read(path: path) }
+            // An existing autosaved configuration is the state to come back to; it replaces -c.
+            let autosaved = options.configAutosavePath.flatMap { access($0, F_OK) == 0 ? $0 : nil }
+            configFile = try (autosaved ?? options.configFile).map { path throws(ConfigFileError) in
+                try ConfigFile.read(path: path)
+            }
         } catch {
             return .failure(StartupError(error.description))
         }
@@ -125,7 +133,8 @@ struct Application {
         table: RPCMethodTable,
         group: MultiThreadedEventLoopGroup,
         initializer: FrameworkInitializer,
-        server: RPCServerSlot
+        server: RPCServerSlot,
+        autosaver: ConfigAutosaver?
     ) async -> String? {
         if let path = options.rpcSocketPath {
             do {
@@ -156,6 +165,9 @@ struct Application {
                 return error.description
             }
         }
+        if let autosaver {
+            table.observeSuccessfulCalls { _ in await autosaver.save() }
+        }
         if options.waitForRPC {
             server.resume()
             logger.notice("Waiting for framework_start_init RPC")
@@ -166,6 +178,7 @@ struct Application {
         } catch {
             return error.description
         }
+        await autosaver?.save()
         server.resume()
         logger.notice("iSCSI target started")
         return nil
