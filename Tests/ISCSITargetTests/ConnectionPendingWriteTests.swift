@@ -46,14 +46,20 @@ import Testing
 
     private struct PrepareFailed: Error {}
 
-    private func dataOut(_ burst: PendingWrite.Burst, offset: Int, length: Int, final: Bool) -> SCSIDataOutPDU {
+    private func dataOut(
+        _ burst: PendingWrite.Burst,
+        offset: Int,
+        length: Int,
+        final: Bool,
+        dataSN: UInt32 = 0
+    ) -> SCSIDataOutPDU {
         SCSIDataOutPDU(
             isFinal: final,
             logicalUnitNumber: 0,
             initiatorTaskTag: 7,
             targetTransferTag: burst.targetTransferTag,
             expStatSN: 1,
-            dataSN: 0,
+            dataSN: dataSN,
             bufferOffset: UInt32(offset),
             data: ByteBuffer(repeating: 2, count: length)
         )
@@ -71,7 +77,9 @@ import Testing
             while offset < burst.offset + burst.length {
                 let length = min(65536, burst.offset + burst.length - offset)
                 let isFinal = offset + length == burst.offset + burst.length
-                outcome = write.receive(self.dataOut(burst, offset: offset, length: length, final: isFinal)) {
+                let dataSN = UInt32((offset - burst.offset) / 65536)
+                let pdu = self.dataOut(burst, offset: offset, length: length, final: isFinal, dataSN: dataSN)
+                outcome = write.receive(pdu) {
                     tag += 1
                     return tag
                 }
@@ -100,5 +108,22 @@ import Testing
         #expect(write.receive(foreign) { 6 } == .invalid)
         #expect(write.receive(self.dataOut(burst, offset: 0, length: 4096, final: true)) { 6 } == .invalid)
         #expect(write.receive(self.dataOut(burst, offset: 0, length: 1024, final: true)) { 6 } == .invalid)
+    }
+
+    @Test func dataSNMustCountUpWithinEachBurst() throws {
+        var write = try self.write(blocks: 4, immediate: 0)
+        let burst = write.nextBurst(targetTransferTag: 5)
+        #expect(write.receive(self.dataOut(burst, offset: 0, length: 512, final: false)) { 6 } == .accepted)
+        #expect(write.receive(self.dataOut(burst, offset: 512, length: 512, final: false, dataSN: 1)) { 6 } == .accepted)
+        let skipped = self.dataOut(burst, offset: 1024, length: 1024, final: true, dataSN: 3)
+        #expect(write.receive(skipped) { 6 } == .invalid)
+
+        var again = try self.write(blocks: 4, immediate: 0)
+        let first = again.nextBurst(targetTransferTag: 5)
+        let repeated = self.dataOut(first, offset: 0, length: 512, final: false)
+        #expect(again.receive(repeated) { 6 } == .accepted)
+        var replay = self.dataOut(first, offset: 512, length: 512, final: false)
+        replay.dataSN = 0
+        #expect(again.receive(replay) { 6 } == .invalid)
     }
 }

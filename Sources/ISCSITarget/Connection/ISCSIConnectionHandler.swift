@@ -114,6 +114,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         if let key = self.sessionKey {
             self.sessions.remove(self.connection, for: key)
         }
+        self.sessions.releaseSlot(of: self.connection)
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
         self.keepaliveTask?.cancel()

@@ -13,7 +13,7 @@ struct PendingWrite {
         case solicit(Burst)
         /// All the data arrived: run the command.
         case complete
-        /// The PDU does not fit the sequence (offset, length or TTT): protocol error.
+        /// The PDU does not fit the sequence (TTT, DataSN, offset or length): protocol error.
         case invalid
     }
 
@@ -32,6 +32,8 @@ struct PendingWrite {
     private(set) var received = 0
     private(set) var burst: Burst?
     private var nextR2TSN: UInt32 = 0
+    /// The DataSN the next Data-Out of the current burst must carry (each R2T's sequence counts from 0).
+    private var nextDataSN: UInt32 = 0
 
     /// Starts collecting, counting the command's immediate data.
     init(command: SCSICommandPDU, prepared: SCSIPreparedCommand, maxBurstLength: Int) {
@@ -56,6 +58,7 @@ struct PendingWrite {
             length: min(self.prepared.dataOutLength - self.received, self.maxBurstLength)
         )
         self.nextR2TSN &+= 1
+        self.nextDataSN = 0
         self.burst = burst
         return burst
     }
@@ -63,11 +66,13 @@ struct PendingWrite {
     /// Takes one Data-Out PDU of the current burst.
     mutating func receive(_ dataOut: SCSIDataOutPDU, nextTargetTransferTag: () -> UInt32) -> DataOutOutcome {
         guard let burst = self.burst, dataOut.targetTransferTag == burst.targetTransferTag,
+            dataOut.dataSN == self.nextDataSN,
             Int(dataOut.bufferOffset) == self.received,
             self.received + dataOut.data.readableBytes <= burst.offset + burst.length
         else {
             return .invalid
         }
+        self.nextDataSN &+= 1
         if dataOut.data.readableBytes > 0 {
             self.segments.append(dataOut.data)
             self.received += dataOut.data.readableBytes
