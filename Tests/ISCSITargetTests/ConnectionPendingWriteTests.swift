@@ -114,7 +114,9 @@ import Testing
         var write = try self.write(blocks: 4, immediate: 0)
         let burst = write.nextBurst(targetTransferTag: 5)
         #expect(write.receive(self.dataOut(burst, offset: 0, length: 512, final: false)) { 6 } == .accepted)
-        #expect(write.receive(self.dataOut(burst, offset: 512, length: 512, final: false, dataSN: 1)) { 6 } == .accepted)
+        #expect(
+            write.receive(self.dataOut(burst, offset: 512, length: 512, final: false, dataSN: 1)) { 6 } == .accepted
+        )
         let skipped = self.dataOut(burst, offset: 1024, length: 1024, final: true, dataSN: 3)
         #expect(write.receive(skipped) { 6 } == .invalid)
 

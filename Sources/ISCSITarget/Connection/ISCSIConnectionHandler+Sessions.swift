@@ -11,12 +11,20 @@ extension ISCSIConnectionHandler {
     ///   as SPDK answers when its session pool is empty, unless it reinstates an open session.
     func sessionAdmissionRefusal(_ request: LoginSessionRequest) -> LoginSessionRefusal? {
         guard request.tsih == 0 else {
-            let open = self.sessions.connection(initiatorName: request.initiatorName, isid: request.isid, tsih: request.tsih)
+            let open = self.sessions.connection(
+                initiatorName: request.initiatorName,
+                isid: request.isid,
+                tsih: request.tsih
+            )
             return open == nil ? .sessionDoesNotExist : .cannotIncludeInSession
         }
         var reinstated: SessionTable.Key?
         if request.sessionType == .normal, let targetName = request.targetName {
-            reinstated = SessionTable.Key(initiatorName: request.initiatorName, isid: request.isid, targetName: targetName)
+            reinstated = SessionTable.Key(
+                initiatorName: request.initiatorName,
+                isid: request.isid,
+                targetName: targetName
+            )
         }
         let limit = Int(self.configuration.snapshot.options.maxSessions)
         guard self.sessions.reserveSlot(for: self.connection, limit: limit, reinstating: reinstated) else {

@@ -16,6 +16,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     static let requestedLogoutTimeout = TimeAmount.seconds(30)
     /// How long login may take before the connection is dropped (SPDK's fixed 30 s).
     static let loginTimeout = TimeAmount.seconds(30)
+    /// Back-pressure: past `high` queued outbound bytes the connection stops decoding and reading, so that a
+    /// peer that does not take its responses cannot make the target buffer without bound; below `low` it
+    /// goes on.
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20)
 
     enum Phase {
         case login
@@ -53,6 +57,8 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var pendingTargetAddress: String?
     private(set) var context: ChannelHandlerContext?
     private var needsFlush = false
+    /// Set while decoding waits for the outbound buffer to drain (reading is off meanwhile).
+    private var isPausedForWritability = false
 
     init(
         connection: ISCSIConnection,
@@ -84,6 +90,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        try? context.channel.syncOptions?.setOption(
+            ChannelOptions.writeBufferWaterMark,
+            value: Self.writeBufferWaterMark
+        )
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -124,7 +134,18 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.reader.receive(self.unwrapInboundIn(data))
         self.lastActivity = context.eventLoop.now
+        self.handleReceivedPDUs(context: context)
+    }
+
+    /// Decodes and handles the buffered PDUs while the connection is writable. Past the outbound high watermark
+    /// the rest stays buffered and reading stops until `channelWritabilityChanged` says the peer caught up.
+    private func handleReceivedPDUs(context: ChannelHandlerContext) {
         while self.phase != .closing {
+            guard context.channel.isWritable else {
+                self.isPausedForWritability = true
+                try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+                return
+            }
             do {
                 guard let pdu = try self.reader.nextPDU() else { break }
                 self.receive(pdu, context: context)
@@ -139,6 +160,18 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         self.flushIfNeeded(context: context)
         context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if self.isPausedForWritability, context.channel.isWritable {
+            self.isPausedForWritability = false
+            self.handleReceivedPDUs(context: context)
+            self.flushIfNeeded(context: context)
+            if !self.isPausedForWritability {
+                try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
