@@ -89,7 +89,7 @@ check "our client writes and reads back a pattern" \
     python3 "$E2E_DIR/pdu_client.py" --portal "127.0.0.1:$PORT" --target "$IQN" readwrite
 
 section "malformed PDUs, one connection each"
-peer cases
+peer cases --target-pid "$TGT_PID"
 check "iscsi_tgt survived the malformed PDUs" tgt_alive
 check "every connection is gone within 10 s" wait_connections_gone 10
 baseline=$(rss_kib)

@@ -14,6 +14,7 @@ import random
 import socket
 import sys
 import threading
+import time
 
 from pdu_client import (
     OP_DATA_IN,
@@ -52,6 +53,14 @@ def report(ok, what, detail=""):
     sys.stdout.flush()
 
 
+def resident_kib(pid):
+    with open("/proc/%d/status" % pid) as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def describe(pdu):
     if pdu is None:
         return "connection closed"
@@ -69,6 +78,7 @@ class Case:
         self.host, port = args.portal.rsplit(":", 1)
         self.port = int(port)
         self.target = args.target
+        self.pid = args.target_pid
         self.isid = 0x40_0000_0000
 
     def connect(self):
@@ -410,10 +420,30 @@ def full_feature_cases(case):
                     lambda pdu: pdu is not None and pdu.opcode == OP_TEXT_RESPONSE and case.target.encode() in pdu.data)
         return c
 
-    for body in (unknown_opcode, target_opcode, login_in_full_feature, snack_at_erl0, oversize_segment,
-                 huge_ahs_command, ten_thousand_text_keys, non_utf8_text, unknown_text_ttt, cmdsn_ahead,
-                 cmdsn_behind, data_out_unknown_itt, data_out_bad_ttt, data_out_bad_offset, data_out_bad_data_sn,
-                 data_out_overrun, huge_edtl_read, read_beyond_capacity, bogus_task_management, discovery_scsi):
+    def peer_that_never_reads():
+        c = case.logged_in()
+        before = resident_kib(case.pid)
+        c.sock.settimeout(3)
+        sent = 0
+        try:
+            for _ in range(1000):
+                c.send(c.scsi_command(read10(0, 2048), read=True, edtl=1 << 20))
+                sent += 1
+        except socket.timeout:
+            pass
+        time.sleep(1)
+        growth = (resident_kib(case.pid) - before) // 1024
+        report(growth < 64, "a peer sending 1 MiB READs that never reads its socket is held back "
+               "(%d of 1000 commands sent, target RSS +%d MiB)" % (sent, growth), "RSS grew by %d MiB" % growth)
+        return c
+
+    bodies = [unknown_opcode, target_opcode, login_in_full_feature, snack_at_erl0, oversize_segment,
+              huge_ahs_command, ten_thousand_text_keys, non_utf8_text, unknown_text_ttt, cmdsn_ahead,
+              cmdsn_behind, data_out_unknown_itt, data_out_bad_ttt, data_out_bad_offset, data_out_bad_data_sn,
+              data_out_overrun, huge_edtl_read, read_beyond_capacity, bogus_task_management, discovery_scsi]
+    if case.pid:
+        bodies.append(peer_that_never_reads)
+    for body in bodies:
         case.run(body.__name__, body)
 
 
@@ -497,6 +527,7 @@ def main():
     parser.add_argument("--target", required=True)
     parser.add_argument("--connections", type=int, default=300)
     parser.add_argument("--parallel", type=int, default=64)
+    parser.add_argument("--target-pid", type=int, help="the target's PID, to watch its resident memory")
     parser.add_argument("action", choices=["cases", "flood"])
     args = parser.parse_args()
     case = Case(args)
