@@ -16,6 +16,7 @@ import time
 from pdu_client import OP_NOP_IN, RESERVED_TAG, Connection, ConnectionClosed, login_status, read10
 
 FAILURES = 0
+RULES_INITIATOR = "iqn.2016-06.io.test:rules"
 
 
 def report(ok, what, detail=""):
@@ -34,7 +35,7 @@ class Target:
         self.port = int(port)
         self.name = args.target
 
-    def login(self, isid, discovery=False, tsih=0, initiator="iqn.2016-06.io.test:rules"):
+    def login(self, isid, discovery=False, tsih=0, initiator=RULES_INITIATOR):
         connection = Connection(self.host, self.port)
         response = connection.login(self.name, isid=isid, discovery=discovery, tsih=tsih, initiator=initiator)
         return connection, login_status(response)
@@ -97,15 +98,20 @@ def reinstatement(target):
            "0x%04x" % status)
 
     joiner = Connection(target.host, target.port)
-    response = joiner.login(target.name, isid=0x23_0000_0001, tsih=second.tsih)
+    response = joiner.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, initiator=RULES_INITIATOR)
     report(login_status(response) == 0x0208, "a second connection to an open session (TSIH %d) gets 0x0208" % second.tsih,
            "0x%04x" % login_status(response))
+    foreign = Connection(target.host, target.port)
+    response = foreign.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, initiator="iqn.2016-06.io.test:other")
+    report(login_status(response) == 0x020A, "the same TSIH from another initiator name gets 0x020a",
+           "0x%04x" % login_status(response))
     stale = Connection(target.host, target.port)
-    response = stale.login(target.name, isid=0x23_0000_0001, tsih=(second.tsih + 1000) & 0xFFFF or 1)
+    response = stale.login(target.name, isid=0x23_0000_0001, tsih=(second.tsih + 1000) & 0xFFFF or 1,
+                           initiator=RULES_INITIATOR)
     report(login_status(response) == 0x020A, "a login naming no open session (stale TSIH) gets 0x020a",
            "0x%04x" % login_status(response))
     report(alive(second), "  ... and the open session is untouched")
-    for connection in (second, other, stranger, joiner, stale):
+    for connection in (second, other, stranger, joiner, foreign, stale):
         connection.close()
 
 
