@@ -5,7 +5,7 @@
 # verified; then extra logins in the same boot, each a login, a 1 MiB read and a logout: one-way CHAP with
 # MD5, SHA-1 and SHA3-256, mutual CHAP (MD5, and SHA-256 with digests), CRC32C digests alone — all PASS —
 # and a wrong secret, no CHAP where it is required and a wrong target secret for mutual CHAP — all FAIL.
-# The target log must not hold a secret.
+# Discovery without CHAP is refused (libiscsi, before the boot). The target log must not hold a secret.
 #
 # RUN_KERNEL_INITIATOR=1 runs it (failing if the guest tools are missing), =0 skips it; unset, it runs
 # when qemu-system-x86_64 and iscsiadm are installed. KERNEL_INITIATOR_TIMEOUT bounds the guest run
@@ -49,6 +49,10 @@ check "iscsi_create_initiator_group 2" rpc iscsi_create_initiator_group 2 ANY 12
 check "target disk1: CHAP required" rpc iscsi_create_target_node disk1 disk1 Malloc0:0 1:2 64 -r -g 1
 check "target mutual: mutual CHAP required" rpc iscsi_create_target_node mutual mutual Malloc1:0 1:2 64 -r -m -g 1
 check "portal listens" e2e_wait_port "$PORT"
+if command -v iscsi-ls >/dev/null 2>&1; then
+    check_fails "discovery without CHAP is refused (libiscsi)" timeout 30 iscsi-ls "iscsi://127.0.0.1:$PORT/"
+    check "discovery with CHAP works (libiscsi)" timeout 30 iscsi-ls "iscsi://$USER_NAME%$SECRET@127.0.0.1:$PORT/"
+fi
 
 # extra NAME TARGET USER SECRET MUTUAL_USER MUTUAL_SECRET CHAP_ALGS DIGEST EXPECT: one --extra-login spec.
 extra() {
@@ -80,7 +84,7 @@ status=$?
 echo "  run-guest-test exited $status after $((SECONDS - started)) s"
 grep -E '^GUEST-(DISCOVERY|DISK|INFO|LOGIN|RESULT)' "$OUT" | sed 's/^/    /'
 
-output=$(cat "$OUT")
+output=$(tr -d '\r' <"$OUT")
 check_contains "discovery with CHAP lists disk1" "$NODE_BASE:disk1" "$(grep '^GUEST-DISCOVERY' <<<"$output")"
 check_contains "main login negotiated CRC32C digests" "HeaderDigest=CRC32C DataDigest=CRC32C" \
     "$(grep '^GUEST-INFO: connection' <<<"$output")"
@@ -89,9 +93,12 @@ check_contains "main test (SHA-256 CHAP, CRC32C, ext4, fio verify) passes" "GUES
 for name in oneway-md5 oneway-sha1 oneway-sha3-256 crc32c mutual mutual-sha256-crc32c; do
     check_eq "extra login $name passes" "GUEST-LOGIN: $name PASS" "$(grep "^GUEST-LOGIN: $name " <<<"$output")"
 done
-for name in wrong-secret no-chap mutual-wrong-target-secret; do
-    check_contains "extra login $name fails" "GUEST-LOGIN: $name FAIL" "$(grep "^GUEST-LOGIN: $name " <<<"$output")"
+for name in wrong-secret no-chap; do
+    check_contains "extra login $name fails: authorization failure" "authorization failure" \
+        "$(grep "^GUEST-LOGIN: $name FAIL" <<<"$output")"
 done
+check_contains "extra login mutual-wrong-target-secret fails" "GUEST-LOGIN: mutual-wrong-target-secret FAIL" \
+    "$(grep "^GUEST-LOGIN: mutual-wrong-target-secret " <<<"$output")"
 check_eq "run-guest-test exits 0" 0 "$status"
 check "iscsi_tgt survived" tgt_alive
 check_not_contains "no secret in the target log" "$SECRET" "$(cat "$TGT_LOG")"
