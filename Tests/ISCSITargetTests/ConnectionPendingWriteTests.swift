@@ -73,17 +73,18 @@ import Testing
         while true {
             // Each burst arrives as 64 KiB Data-Out PDUs, the last one with F.
             var offset = burst.offset
+            var dataSN: UInt32 = 0
             var outcome = PendingWrite.DataOutOutcome.accepted
             while offset < burst.offset + burst.length {
                 let length = min(65536, burst.offset + burst.length - offset)
                 let isFinal = offset + length == burst.offset + burst.length
-                let dataSN = UInt32((offset - burst.offset) / 65536)
                 let pdu = self.dataOut(burst, offset: offset, length: length, final: isFinal, dataSN: dataSN)
                 outcome = write.receive(pdu) {
                     tag += 1
                     return tag
                 }
                 offset += length
+                dataSN += 1
             }
             guard case .solicit(let next) = outcome else {
                 #expect(outcome == .complete)
@@ -110,22 +111,30 @@ import Testing
         #expect(write.receive(self.dataOut(burst, offset: 0, length: 1024, final: true)) { 6 } == .invalid)
     }
 
-    @Test func dataSNMustCountUpWithinEachBurst() throws {
-        var write = try self.write(blocks: 4, immediate: 0)
-        let burst = write.nextBurst(targetTransferTag: 5)
-        #expect(write.receive(self.dataOut(burst, offset: 0, length: 512, final: false)) { 6 } == .accepted)
-        #expect(
-            write.receive(self.dataOut(burst, offset: 512, length: 512, final: false, dataSN: 1)) { 6 } == .accepted
-        )
-        let skipped = self.dataOut(burst, offset: 1024, length: 1024, final: true, dataSN: 3)
-        #expect(write.receive(skipped) { 6 } == .invalid)
+    /// libiscsi's iSCSIDataSnInvalid cases: DataSN 0 twice, 27, 0xffffffff, and 1 then 0.
+    @Test func dataOutWithAWrongDataSNIsInvalid() throws {
+        for wrong: [UInt32] in [[0, 0], [27], [0xffff_ffff], [1, 0]] {
+            var write = try self.write(blocks: UInt16(wrong.count), immediate: 0)
+            let burst = write.nextBurst(targetTransferTag: 5)
+            var outcomes: [PendingWrite.DataOutOutcome] = []
+            for (index, dataSN) in wrong.enumerated() {
+                let isFinal = index == wrong.count - 1
+                let pdu = self.dataOut(burst, offset: index * 512, length: 512, final: isFinal, dataSN: dataSN)
+                outcomes.append(write.receive(pdu) { 6 })
+            }
+            #expect(outcomes.last == .invalid, "DataSNs \(wrong)")
+        }
+    }
 
-        var again = try self.write(blocks: 4, immediate: 0)
-        let first = again.nextBurst(targetTransferTag: 5)
-        let repeated = self.dataOut(first, offset: 0, length: 512, final: false)
-        #expect(again.receive(repeated) { 6 } == .accepted)
-        var replay = self.dataOut(first, offset: 512, length: 512, final: false)
-        replay.dataSN = 0
-        #expect(again.receive(replay) { 6 } == .invalid)
+    @Test func eachBurstNumbersItsDataOutFromZero() throws {
+        var write = try self.write(blocks: 2, immediate: 0)
+        write = PendingWrite(command: write.command, prepared: write.prepared, maxBurstLength: 512)
+        let first = write.nextBurst(targetTransferTag: 5)
+        let outcome = write.receive(self.dataOut(first, offset: 0, length: 512, final: true, dataSN: 0)) { 6 }
+        guard case .solicit(let second) = outcome else {
+            Issue.record("expected a second burst, got \(outcome)")
+            return
+        }
+        #expect(write.receive(self.dataOut(second, offset: 512, length: 512, final: true, dataSN: 0)) { 7 } == .complete)
     }
 }

@@ -13,7 +13,8 @@ struct PendingWrite {
         case solicit(Burst)
         /// All the data arrived: run the command.
         case complete
-        /// The PDU does not fit the sequence (TTT, DataSN, offset or length): protocol error.
+        /// The PDU does not fit the sequence (TTT, DataSN, offset or length): a protocol error, which
+        /// ErrorRecoveryLevel 0 cannot recover from.
         case invalid
     }
 
@@ -32,7 +33,7 @@ struct PendingWrite {
     private(set) var received = 0
     private(set) var burst: Burst?
     private var nextR2TSN: UInt32 = 0
-    /// The DataSN the next Data-Out of the current burst must carry (each R2T's sequence counts from 0).
+    /// The DataSN the next Data-Out of the current burst must carry (each burst numbers from 0).
     private var nextDataSN: UInt32 = 0
 
     /// Starts collecting, counting the command's immediate data.
