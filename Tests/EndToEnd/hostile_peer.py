@@ -193,7 +193,8 @@ def login_cases(case):
             answer = c.receive_or_close(5)
             if answer is None or login_status(answer) != 0:
                 break
-        report(login_failure_or_closed(answer), "login text of 10,000 keys in continuation PDUs fails", describe(answer))
+        report(login_failure_or_closed(answer), "login text of 10,000 keys in continuation PDUs fails",
+               describe(answer))
         return c
 
     def duplicate_keys():

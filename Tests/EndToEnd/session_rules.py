@@ -99,7 +99,8 @@ def reinstatement(target):
 
     joiner = Connection(target.host, target.port)
     response = joiner.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, initiator=RULES_INITIATOR)
-    report(login_status(response) == 0x0208, "a second connection to an open session (TSIH %d) gets 0x0208" % second.tsih,
+    report(login_status(response) == 0x0208,
+           "a second connection to an open session (TSIH %d) gets 0x0208" % second.tsih,
            "0x%04x" % login_status(response))
     foreign = Connection(target.host, target.port)
     response = foreign.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, initiator="iqn.2016-06.io.test:other")
