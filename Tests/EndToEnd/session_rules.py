@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Session rules of a running target (issue 6), with our own PDU-level initiator: MaxSessions, session
-reinstatement, joining a session (TSIH != 0) and the NOP-In keepalive that drops dead peers.
+reinstatement, connection reinstatement, joining a session (TSIH != 0) and the NOP-In keepalive that drops dead peers.
 
 Prints one line per check, `PASS <what>` or `FAIL <what>: <detail>`; exits 1 if any check failed.
 
@@ -98,9 +98,9 @@ def reinstatement(target):
            "0x%04x" % status)
 
     joiner = Connection(target.host, target.port)
-    response = joiner.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, initiator=RULES_INITIATOR)
+    response = joiner.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, cid=1, initiator=RULES_INITIATOR)
     report(login_status(response) == 0x0208,
-           "a second connection to an open session (TSIH %d) gets 0x0208" % second.tsih,
+           "a second connection (CID 1) to an open session (TSIH %d) gets 0x0208" % second.tsih,
            "0x%04x" % login_status(response))
     foreign = Connection(target.host, target.port)
     response = foreign.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, initiator="iqn.2016-06.io.test:other")
@@ -112,7 +112,15 @@ def reinstatement(target):
     report(login_status(response) == 0x020A, "a login naming no open session (stale TSIH) gets 0x020a",
            "0x%04x" % login_status(response))
     report(alive(second), "  ... and the open session is untouched")
-    for connection in (second, other, stranger, joiner, foreign, stale):
+
+    replacement = Connection(target.host, target.port)
+    response = replacement.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, cid=0, initiator=RULES_INITIATOR)
+    report(login_status(response) == 0 and replacement.tsih == second.tsih,
+           "a login with the TSIH and CID of the open session reinstates the connection (same TSIH)",
+           "0x%04x, TSIH %d" % (login_status(response), replacement.tsih))
+    report(second.is_closed(5), "  ... and the old connection is closed")
+    report(alive(replacement), "  ... and the session goes on over the new connection")
+    for connection in (second, other, stranger, joiner, foreign, stale, replacement):
         connection.close()
 
 

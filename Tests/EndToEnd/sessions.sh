@@ -2,8 +2,9 @@
 # Session rules of the real iscsi_tgt (issue 6), driven by our own PDU-level initiator
 # (Tests/EndToEnd/session_rules.py over pdu_client.py): max_sessions (session N+1 refused with 0x0302 until
 # one closes; reinstatement still gets through), session reinstatement (same InitiatorName + ISID closes the
-# old session, other ISIDs and initiators untouched), joining an open session (TSIH != 0: 0x0208, a stale
-# TSIH: 0x020a), and the NOP-In keepalive (nop_in_interval 1, nop_timeout 2: a peer that stops answering is
+# old session, other ISIDs and initiators untouched), connection reinstatement (the TSIH and CID of the open
+# session: same TSIH, old connection closed), joining an open session with another CID (0x0208; a stale TSIH:
+# 0x020a), and the NOP-In keepalive (nop_in_interval 1, nop_timeout 2: a peer that stops answering is
 # dropped, one that answers stays).
 #
 # Usage: [E2E_BIN=.build/debug] Tests/EndToEnd/sessions.sh
@@ -45,7 +46,7 @@ check "portal listens" e2e_wait_port "$PORT"
 section "max_sessions"
 rules max-sessions --max "$MAX_SESSIONS"
 sleep 0.5
-section "session reinstatement and joining a session"
+section "session and connection reinstatement, joining a session"
 rules reinstatement
 sleep 0.5
 section "NOP-In keepalive"

@@ -18,6 +18,7 @@ import Testing
         _ initiator: ConnectionTestInitiator,
         isid: UInt64,
         tsih: UInt16 = 0,
+        cid: UInt16 = 0,
         discovery: Bool = false
     ) throws -> LoginResponsePDU {
         var text = "InitiatorName=\(ConnectionTestInitiator.initiatorName)\0"
@@ -32,7 +33,7 @@ import Testing
                 isid: isid,
                 tsih: tsih,
                 initiatorTaskTag: initiator.takeTag(),
-                cid: 0,
+                cid: cid,
                 cmdSN: 1,
                 expStatSN: 0,
                 data: ByteBuffer(string: text)
@@ -72,7 +73,7 @@ import Testing
         let response = try Self.login(first, isid: 5)
         #expect(response.status == .success)
         let join = try ConnectionTestInitiator(sharing: first)
-        #expect(try Self.login(join, isid: 5, tsih: response.tsih).status == .cannotIncludeInSession)
+        #expect(try Self.login(join, isid: 5, tsih: response.tsih, cid: 1).status == .cannotIncludeInSession)
         let stale = try ConnectionTestInitiator(sharing: first)
         #expect(try Self.login(stale, isid: 5, tsih: response.tsih &+ 100).status == .sessionDoesNotExist)
         let otherPort = try ConnectionTestInitiator(sharing: first)
@@ -92,5 +93,20 @@ import Testing
         table.releaseSlot(of: connection)
         #expect(table.slotsInUse == 0)
         #expect(table.reserveSlot(for: other, limit: 1))
+    }
+
+    @Test func aLoginWithTheTSIHAndCIDOfAnOpenSessionReinstatesTheConnection() throws {
+        let first = try ConnectionTestInitiator(snapshot: Self.snapshot(maxSessions: 1))
+        let opened = try Self.login(first, isid: 9)
+        #expect(opened.status == .success)
+        let replacement = try ConnectionTestInitiator(sharing: first)
+        let reinstated = try Self.login(replacement, isid: 9, tsih: opened.tsih)
+        #expect(reinstated.status == .success)
+        #expect(reinstated.tsih == opened.tsih)
+        first.channel.embeddedEventLoop.run()
+        #expect(!first.channel.isActive)
+        #expect(replacement.channel.isActive)
+        let handler = try replacement.channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self)
+        #expect(handler.connection.info.tsih == opened.tsih)
     }
 }

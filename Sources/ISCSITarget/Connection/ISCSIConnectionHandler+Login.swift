@@ -101,7 +101,7 @@ extension ISCSIConnectionHandler {
         let queueDepth = target.map { UInt32(clamping: $0.queueDepth) } ?? 1
         var session = ISCSISession(
             type: sessionRequest.sessionType,
-            identifyingHandle: ISCSISession.nextIdentifyingHandle(),
+            identifyingHandle: self.reinstatedIdentifyingHandle ?? ISCSISession.nextIdentifyingHandle(),
             initiatorName: sessionRequest.initiatorName,
             parameters: parameters,
             window: CommandWindow(expectedCommandSequenceNumber: SerialNumber(request.cmdSN), queueDepth: queueDepth)

@@ -4,22 +4,30 @@ extension ISCSIConnectionHandler {
     /// Why a login cannot have a session, decided before the configuration is consulted; nil when it may go on,
     /// holding one of the `max_sessions` session slots until the connection closes.
     ///
-    /// - A connection joining an open session (TSIH ≠ 0) of the same initiator port is refused with 0x0208
-    ///   (connection add failed: one connection per session for now), and one naming no open session with
-    ///   0x020a (session does not exist).
+    /// - A login naming an open session (TSIH ≠ 0) of the same initiator port and target with the CID of that
+    ///   session's connection reinstates the connection (RFC 7143 §6.3.4): this one continues the session under
+    ///   the same TSIH, and the old connection is closed once this login succeeds, authenticated, as in session
+    ///   reinstatement (at ErrorRecoveryLevel 0 the old connection's tasks end with it).
+    /// - Another connection for an open session is refused with 0x0208 (connection add failed: one connection
+    ///   per session for now), and a TSIH naming no open session with 0x020a (session does not exist).
     /// - A new session (Normal or Discovery) beyond `max_sessions` is refused with 0x0302 (out of resources),
     ///   as SPDK answers when its session pool is empty, unless it reinstates an open session.
     func sessionAdmissionRefusal(_ request: LoginSessionRequest) -> LoginSessionRefusal? {
-        guard request.tsih == 0 else {
-            let open = self.sessions.connection(
-                initiatorName: request.initiatorName,
-                isid: request.isid,
-                tsih: request.tsih
-            )
-            return open == nil ? .sessionDoesNotExist : .cannotIncludeInSession
-        }
         var reinstated: SessionTable.Key?
-        if request.sessionType == .normal, let targetName = request.targetName {
+        if request.tsih != 0 {
+            guard
+                let open = self.sessions.session(
+                    initiatorName: request.initiatorName,
+                    isid: request.isid,
+                    tsih: request.tsih
+                ), request.targetName.map({ $0.lowercased() == open.key.targetName }) ?? true
+            else {
+                return .sessionDoesNotExist
+            }
+            guard open.connection.info.cid == request.cid else { return .cannotIncludeInSession }
+            self.reinstatedIdentifyingHandle = request.tsih
+            reinstated = open.key
+        } else if request.sessionType == .normal, let targetName = request.targetName {
             reinstated = SessionTable.Key(
                 initiatorName: request.initiatorName,
                 isid: request.isid,

@@ -45,6 +45,8 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var loginTarget: TargetNodeSnapshot?
     var loginSession: LoginSessionRequest?
     var session: ISCSISession?
+    /// The TSIH of the session a connection-reinstating login continues.
+    var reinstatedIdentifyingHandle: UInt16?
     var lastTargetTransferTag: UInt32 = 0
     var logoutDeadline: Scheduled<Void>?
     var loginDeadline: Scheduled<Void>?

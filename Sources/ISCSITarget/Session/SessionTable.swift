@@ -45,12 +45,12 @@ final class SessionTable: Sendable {
         }
     }
 
-    /// The connection of the Normal session of `initiatorName` and `isid` whose TSIH is `tsih`, if one is open.
-    func connection(initiatorName: String, isid: UInt64, tsih: UInt16) -> ISCSIConnection? {
+    /// The open Normal session of `initiatorName` and `isid` whose TSIH is `tsih`: its key and its connection.
+    func session(initiatorName: String, isid: UInt64, tsih: UInt16) -> (key: Key, connection: ISCSIConnection)? {
         let name = initiatorName.lowercased()
         return self.state.withLock { state in
-            state.sessions.first { $0.key.initiatorName == name && $0.key.isid == isid && $0.value.info.tsih == tsih }?
-                .value
+            state.sessions.first { $0.key.initiatorName == name && $0.key.isid == isid && $0.value.info.tsih == tsih }
+                .map { (key: $0.key, connection: $0.value) }
         }
     }
 
