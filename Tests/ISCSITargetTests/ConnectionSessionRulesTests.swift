@@ -76,6 +76,8 @@ import Testing
         #expect(try Self.login(join, isid: 5, tsih: response.tsih, cid: 1).status == .cannotIncludeInSession)
         let stale = try ConnectionTestInitiator(sharing: first)
         #expect(try Self.login(stale, isid: 5, tsih: response.tsih &+ 100).status == .sessionDoesNotExist)
+        let discovery = try ConnectionTestInitiator(sharing: first)
+        #expect(try Self.login(discovery, isid: 5, tsih: response.tsih, discovery: true).status == .sessionDoesNotExist)
         let otherPort = try ConnectionTestInitiator(sharing: first)
         #expect(try Self.login(otherPort, isid: 6, tsih: response.tsih).status == .sessionDoesNotExist)
         #expect(first.channel.isActive)

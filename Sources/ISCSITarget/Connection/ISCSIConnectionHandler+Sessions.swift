@@ -9,18 +9,19 @@ extension ISCSIConnectionHandler {
     ///   the same TSIH, and the old connection is closed once this login succeeds, authenticated, as in session
     ///   reinstatement (at ErrorRecoveryLevel 0 the old connection's tasks end with it).
     /// - Another connection for an open session is refused with 0x0208 (connection add failed: one connection
-    ///   per session for now), and a TSIH naming no open session with 0x020a (session does not exist).
+    ///   per session for now), and a TSIH naming no open Normal session of that initiator port and target
+    ///   (discovery sessions have none to name) with 0x020a (session does not exist).
     /// - A new session (Normal or Discovery) beyond `max_sessions` is refused with 0x0302 (out of resources),
     ///   as SPDK answers when its session pool is empty, unless it reinstates an open session.
     func sessionAdmissionRefusal(_ request: LoginSessionRequest) -> LoginSessionRefusal? {
         var reinstated: SessionTable.Key?
         if request.tsih != 0 {
-            guard
+            guard request.sessionType == .normal,
                 let open = self.sessions.session(
                     initiatorName: request.initiatorName,
                     isid: request.isid,
                     tsih: request.tsih
-                ), request.targetName.map({ $0.lowercased() == open.key.targetName }) ?? true
+                ), request.targetName?.lowercased() == open.key.targetName
             else {
                 return .sessionDoesNotExist
             }
