@@ -11,6 +11,7 @@ Prints one line per check, `PASS <what>` or `FAIL <what>: <detail>`; exits 1 if 
 import argparse
 import socket
 import sys
+import threading
 import time
 
 from pdu_client import OP_NOP_IN, RESERVED_TAG, Connection, ConnectionClosed, login_status, read10
@@ -124,13 +125,29 @@ def reinstatement(target):
         connection.close()
 
 
+def answer_pings_until(connection, deadline, answered):
+    """Reads `connection` until `deadline`, answering every NOP-In ping; counts them in answered[0]."""
+    while time.monotonic() < deadline:
+        try:
+            pdu = connection.receive(timeout=max(0.1, deadline - time.monotonic()))
+        except (socket.timeout, ConnectionClosed, OSError):
+            return
+        if connection.answer_pings(pdu):
+            answered[0] += 1
+
+
 def keepalive(target, interval, timeout):
     dead, status = target.login(isid=0x33_0000_0001)
     report(status == 0, "the peer that will stop answering logs in", "0x%04x" % status)
     healthy, status = target.login(isid=0x33_0000_0002)
     report(status == 0, "the healthy peer logs in", "0x%04x" % status)
 
+    # The healthy peer answers every ping, from the start, while the other one stays silent.
     started = time.monotonic()
+    answered = [0]
+    pinger = threading.Thread(target=answer_pings_until,
+                              args=(healthy, started + 2 * interval + timeout + 5, answered))
+    pinger.start()
     ping = None
     try:
         ping = dead.receive(timeout=interval + 3)
@@ -142,20 +159,9 @@ def keepalive(target, interval, timeout):
     closed = dead.is_closed(timeout + 4)
     report(closed, "a peer that does not answer the ping is dropped within nop_timeout (%d s) + 4 s" % timeout,
            "still open after %.1f s" % (time.monotonic() - started))
-
-    # The healthy peer answers every ping for a while and keeps working.
-    deadline = time.monotonic() + interval + timeout + 3
-    pings = 0
-    while time.monotonic() < deadline:
-        try:
-            pdu = healthy.receive(timeout=max(0.1, deadline - time.monotonic()))
-        except socket.timeout:
-            break
-        except ConnectionClosed:
-            break
-        if healthy.answer_pings(pdu):
-            pings += 1
-    report(pings >= 1 and alive(healthy), "a peer that answers pings (%d answered) stays connected" % pings)
+    pinger.join()
+    report(answered[0] >= 1 and alive(healthy),
+           "a peer that answers pings (%d answered) stays connected" % answered[0])
     status, data, _ = healthy.execute(read10(0, 8), read_length=4096)
     report(status == 0 and len(data) == 4096, "  ... and its reads work", "status 0x%02x" % status)
     dead.close()
