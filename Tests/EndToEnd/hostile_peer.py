@@ -132,6 +132,26 @@ def login_failure(status_class, detail=None):
     return check
 
 
+def task_ended_after_reject(case, connection, what):
+    """After a Reject of an out-of-sequence Data-Out: the connection is dropped, or the task ends with CHECK
+    CONDITION (ABORTED COMMAND) and the connection goes on (RFC 7143 §11.17.1: a Reject never ends a task)."""
+    try:
+        pdu = connection.receive_or_close(5)
+    except socket.timeout:
+        report(False, what, "neither a SCSI Response nor a drop within 5 s")
+        return
+    if pdu is None:
+        report(True, what + " (connection dropped)")
+        return
+    ended = pdu.opcode == OP_SCSI_RESPONSE and pdu.u8(3) == 0x02 and len(pdu.data) > 4 and pdu.data[4] & 0x0F == 0x0B
+    report(ended, what + " (task ended with ABORTED COMMAND)", describe(pdu))
+    if ended:
+        nop = connection.nop_out(data=b"still?")
+        connection.send(nop)
+        case.expect("  ... and the connection goes on", connection,
+                    lambda answer: answer is not None and answer.opcode == OP_NOP_IN and answer.itt == nop.itt)
+
+
 def login_failure_or_closed(pdu):
     return pdu is None or (pdu.opcode == OP_LOGIN_RESPONSE and login_status(pdu) >> 8 == 2)
 
@@ -351,7 +371,7 @@ def full_feature_cases(case):
         command, r2t = pending_write(c)
         c.send(c.data_out(command.itt, r2t.ttt ^ 0x5555, 0, 0, b"x" * 8192))
         case.expect("full feature: Data-Out with a wrong TTT is rejected (0x04)", c, reject(REJECT_PROTOCOL_ERROR))
-        report(c.is_closed(5), "  ... and the connection is dropped (ErrorRecoveryLevel 0)")
+        task_ended_after_reject(case, c, "  ... and its task ends")
         return c
 
     def data_out_bad_offset():
@@ -360,7 +380,7 @@ def full_feature_cases(case):
         c.send(c.data_out(command.itt, r2t.ttt, 0, 4096, b"x" * 4096))
         case.expect("full feature: Data-Out at a wrong BufferOffset is rejected (0x04)", c,
                     reject(REJECT_PROTOCOL_ERROR))
-        report(c.is_closed(5), "  ... and the connection is dropped (ErrorRecoveryLevel 0)")
+        task_ended_after_reject(case, c, "  ... and its task ends")
         return c
 
     def data_out_bad_data_sn():
@@ -370,7 +390,7 @@ def full_feature_cases(case):
         c.send(c.data_out(command.itt, r2t.ttt, 7, 4096, b"x" * 4096))
         case.expect("full feature: Data-Out with an out-of-order DataSN is rejected (0x04)", c,
                     reject(REJECT_PROTOCOL_ERROR))
-        report(c.is_closed(5), "  ... and the connection is dropped (ErrorRecoveryLevel 0)")
+        task_ended_after_reject(case, c, "  ... and its task ends")
         return c
 
     def data_out_overrun():
@@ -379,6 +399,7 @@ def full_feature_cases(case):
         c.send(c.data_out(command.itt, r2t.ttt, 0, 0, b"x" * (r2t.u32(44) + 512)))
         case.expect("full feature: Data-Out beyond the R2T's length is rejected (0x04)", c,
                     reject(REJECT_PROTOCOL_ERROR))
+        task_ended_after_reject(case, c, "  ... and its task ends")
         return c
 
     def huge_edtl_read():

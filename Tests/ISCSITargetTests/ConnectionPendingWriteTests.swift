@@ -135,6 +135,8 @@ import Testing
             Issue.record("expected a second burst, got \(outcome)")
             return
         }
-        #expect(write.receive(self.dataOut(second, offset: 512, length: 512, final: true, dataSN: 0)) { 7 } == .complete)
+        #expect(
+            write.receive(self.dataOut(second, offset: 512, length: 512, final: true, dataSN: 0)) { 7 } == .complete
+        )
     }
 }

@@ -13,8 +13,7 @@ struct PendingWrite {
         case solicit(Burst)
         /// All the data arrived: run the command.
         case complete
-        /// The PDU does not fit the sequence (TTT, DataSN, offset or length): a protocol error, which
-        /// ErrorRecoveryLevel 0 cannot recover from.
+        /// The PDU does not fit the sequence (TTT, DataSN, offset or length): a protocol error that ends the task.
         case invalid
     }
 
