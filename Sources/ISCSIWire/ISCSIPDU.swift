@@ -35,6 +35,14 @@ public struct ISCSIPDU: Sendable, Equatable {
             throw ISCSIWireError.unexpectedOpcode(expected: opcode, actual: self.header.opcode)
         }
     }
+
+    /// Throws `ISCSIWireError.malformedAdditionalHeaderSegment` when the PDU carries additional header segments:
+    /// RFC 7143 defines them for SCSI Commands only.
+    func expectNoAdditionalHeaderSegments() throws {
+        guard self.additionalHeaderSegments.readableBytes == 0 else {
+            throw ISCSIWireError.malformedAdditionalHeaderSegment
+        }
+    }
 }
 
 /// A PDU type with a typed view over the raw `ISCSIPDU`.

@@ -57,9 +57,8 @@ extension ISCSIConnectionHandler {
     }
 
     private func resolve(_ request: LoginSessionRequest, context: ChannelHandlerContext) -> LoginResolver.Decision {
-        guard request.tsih == 0 else {
-            // Adding a connection to an existing session is not supported yet.
-            return LoginResolver.Decision(resolution: .refused(.sessionDoesNotExist), target: nil)
+        if let refusal = self.sessionAdmissionRefusal(request) {
+            return LoginResolver.Decision(resolution: .refused(refusal), target: nil)
         }
         let resolver = LoginResolver(
             snapshot: self.configuration.snapshot,
@@ -102,7 +101,7 @@ extension ISCSIConnectionHandler {
         let queueDepth = target.map { UInt32(clamping: $0.queueDepth) } ?? 1
         var session = ISCSISession(
             type: sessionRequest.sessionType,
-            identifyingHandle: ISCSISession.nextIdentifyingHandle(),
+            identifyingHandle: self.reinstatedIdentifyingHandle ?? ISCSISession.nextIdentifyingHandle(),
             initiatorName: sessionRequest.initiatorName,
             parameters: parameters,
             window: CommandWindow(expectedCommandSequenceNumber: SerialNumber(request.cmdSN), queueDepth: queueDepth)

@@ -14,6 +14,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     /// How long login may take before the connection is dropped (SPDK's fixed 30 s).
     static let loginTimeout = TimeAmount.seconds(30)
+    /// Back-pressure: past `high` queued outbound bytes the connection stops decoding and reading, so that a
+    /// peer that does not take its responses cannot make the target buffer without bound; below `low` it
+    /// goes on.
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20)
 
     enum Phase {
         case login
@@ -39,6 +43,8 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var loginTarget: TargetNodeSnapshot?
     var loginSession: LoginSessionRequest?
     var session: ISCSISession?
+    /// The TSIH of the session a connection-reinstating login continues.
+    var reinstatedIdentifyingHandle: UInt16?
     var lastTargetTransferTag: UInt32 = 0
     var logoutDeadline: Scheduled<Void>?
     var loginDeadline: Scheduled<Void>?
@@ -51,6 +57,8 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var pendingTargetAddress: String?
     private(set) var context: ChannelHandlerContext?
     private var needsFlush = false
+    /// Set while decoding waits for the outbound buffer to drain (reading is off meanwhile).
+    private var isPausedForWritability = false
 
     init(
         connection: ISCSIConnection,
@@ -82,6 +90,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        try? context.channel.syncOptions?.setOption(
+            ChannelOptions.writeBufferWaterMark,
+            value: Self.writeBufferWaterMark
+        )
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -116,6 +128,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         if let key = self.sessionKey {
             self.sessions.remove(self.connection, for: key)
         }
+        self.sessions.releaseSlot(of: self.connection)
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
         self.keepaliveTask?.cancel()
@@ -125,7 +138,18 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.reader.receive(self.unwrapInboundIn(data))
         self.lastActivity = context.eventLoop.now
+        self.handleReceivedPDUs(context: context)
+    }
+
+    /// Decodes and handles the buffered PDUs while the connection is writable. Past the outbound high watermark
+    /// the rest stays buffered and reading stops until `channelWritabilityChanged` says the peer caught up.
+    private func handleReceivedPDUs(context: ChannelHandlerContext) {
         while self.phase != .closing {
+            guard context.channel.isWritable else {
+                self.isPausedForWritability = true
+                try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+                return
+            }
             do {
                 guard let pdu = try self.reader.nextPDU() else { break }
                 self.receive(pdu, context: context)
@@ -140,6 +164,18 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         self.flushIfNeeded(context: context)
         context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if self.isPausedForWritability, context.channel.isWritable {
+            self.isPausedForWritability = false
+            self.handleReceivedPDUs(context: context)
+            self.flushIfNeeded(context: context)
+            if !self.isPausedForWritability {
+                try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

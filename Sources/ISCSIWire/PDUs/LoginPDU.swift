@@ -71,6 +71,7 @@ public struct LoginRequestPDU: ISCSIPDUConvertible {
 
     public init(_ pdu: ISCSIPDU) throws {
         try pdu.expectOpcode(Self.opcode)
+        try pdu.expectNoAdditionalHeaderSegments()
         let header = pdu.header
         self.isTransit = header.bytes[1] & 0x80 != 0
         self.isContinue = header.bytes[1] & 0x40 != 0

@@ -37,6 +37,7 @@ public struct LogoutRequestPDU: ISCSIPDUConvertible {
 
     public init(_ pdu: ISCSIPDU) throws {
         try pdu.expectOpcode(Self.opcode)
+        try pdu.expectNoAdditionalHeaderSegments()
         let header = pdu.header
         self.isImmediate = header.isImmediate
         self.reasonCode = header.bytes[1] & 0x7f

@@ -36,6 +36,7 @@ public struct NOPOutPDU: ISCSIPDUConvertible {
 
     public init(_ pdu: ISCSIPDU) throws {
         try pdu.expectOpcode(Self.opcode)
+        try pdu.expectNoAdditionalHeaderSegments()
         let header = pdu.header
         self.isImmediate = header.isImmediate
         self.logicalUnitNumber = header.logicalUnitNumber

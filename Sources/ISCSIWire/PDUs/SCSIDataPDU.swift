@@ -38,6 +38,7 @@ public struct SCSIDataOutPDU: ISCSIPDUConvertible {
 
     public init(_ pdu: ISCSIPDU) throws {
         try pdu.expectOpcode(Self.opcode)
+        try pdu.expectNoAdditionalHeaderSegments()
         let header = pdu.header
         self.isFinal = header.isFinal
         self.logicalUnitNumber = header.logicalUnitNumber

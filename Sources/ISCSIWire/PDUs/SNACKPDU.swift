@@ -41,6 +41,7 @@ public struct SNACKRequestPDU: ISCSIPDUConvertible {
 
     public init(_ pdu: ISCSIPDU) throws {
         try pdu.expectOpcode(Self.opcode)
+        try pdu.expectNoAdditionalHeaderSegments()
         let header = pdu.header
         self.type = header.bytes[1] & 0x0f
         self.logicalUnitNumber = header.logicalUnitNumber

@@ -54,6 +54,7 @@ public struct TaskManagementRequestPDU: ISCSIPDUConvertible {
 
     public init(_ pdu: ISCSIPDU) throws {
         try pdu.expectOpcode(Self.opcode)
+        try pdu.expectNoAdditionalHeaderSegments()
         let header = pdu.header
         self.isImmediate = header.isImmediate
         self.function = header.bytes[1] & 0x7f

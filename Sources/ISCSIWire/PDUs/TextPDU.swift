@@ -43,6 +43,7 @@ public struct TextRequestPDU: ISCSIPDUConvertible {
 
     public init(_ pdu: ISCSIPDU) throws {
         try pdu.expectOpcode(Self.opcode)
+        try pdu.expectNoAdditionalHeaderSegments()
         let header = pdu.header
         self.isImmediate = header.isImmediate
         self.isFinal = header.isFinal
