@@ -7,23 +7,22 @@ extension ISCSIConnectionHandler {
     /// else after soliciting the rest with R2Ts.
     func executeSCSICommand(_ command: SCSICommandPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext)
     {
-        guard var session = self.session, let device = session.device, var nexus = session.nexus else {
+        // The nexus is taken out of the session while it changes, so that neither is copied per command.
+        guard let device = self.session?.device, var nexus = self.session?.nexus.take() else {
             // A discovery session carries no SCSI commands.
             self.commandCompleted(isImmediate: command.isImmediate)
             self.reject(header, reason: .protocolError, context: context)
             return
         }
-        let cdb = command.cdb
         let scsiCommand = SCSICommand(
             logicalUnitNumber: command.logicalUnitNumber,
-            cdb: CDB((0..<CDB.capacity).lazy.map { cdb[$0] }),
+            cdb: CDB(command.cdb),
             expectedDataTransferLength: command.expectedDataTransferLength,
             isRead: command.isRead,
             isWrite: command.isWrite
         )
         let preparation = device.prepare(scsiCommand, nexus: &nexus)
-        session.nexus = nexus
-        self.session = session
+        self.session?.nexus = nexus
         switch preparation {
         case .completed(let completion):
             self.commandCompleted(isImmediate: command.isImmediate)
@@ -32,7 +31,7 @@ extension ISCSIConnectionHandler {
             var write = PendingWrite(
                 command: command,
                 prepared: prepared,
-                maxBurstLength: Int(session.parameters.maxBurstLength)
+                maxBurstLength: Int(self.session?.parameters.maxBurstLength ?? 0)
             )
             if write.isComplete {
                 self.run(write, context: context)
@@ -84,11 +83,10 @@ extension ISCSIConnectionHandler {
 
     /// Executes a command whose data-out has all arrived, and answers it.
     private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
-        guard var session = self.session, let device = session.device, var nexus = session.nexus else { return }
+        guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
         var dataIn = context.channel.allocator.buffer(capacity: write.prepared.dataInLimit)
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
-        session.nexus = nexus
-        self.session = session
+        self.session?.nexus = nexus
         self.commandCompleted(isImmediate: write.command.isImmediate)
         self.sendCompletion(
             completion,
@@ -113,14 +111,14 @@ extension ISCSIConnectionHandler {
     ) {
         let expected = command.expectedDataTransferLength
         var expDataSN: UInt32 = 0
-        if dataIn.readableBytes > 0, let session = self.session {
+        if dataIn.readableBytes > 0, let maxSegmentLength = self.session?.maxSendSegmentLength {
             let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataIn.readableBytes)
             let carriesStatus = completion.status == .good && completion.sense == nil
             var sequence = DataInSequence(
                 initiatorTaskTag: command.initiatorTaskTag,
                 logicalUnitNumber: command.logicalUnitNumber,
                 data: dataIn,
-                maxSegmentLength: session.maxSendSegmentLength,
+                maxSegmentLength: maxSegmentLength,
                 finalStatus: carriesStatus ? .init(status: completion.status.rawValue, residual: residual) : nil
             )
             let numbers = self.sequenceNumbers()
