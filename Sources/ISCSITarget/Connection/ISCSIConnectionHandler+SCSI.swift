@@ -84,13 +84,16 @@ extension ISCSIConnectionHandler {
     /// Executes a command whose data-out has all arrived, and answers it.
     private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
-        var dataIn = context.channel.allocator.buffer(capacity: write.prepared.dataInLimit)
+        var dataIn = self.encoder.payloadBuffer(
+            capacity: write.prepared.dataInLimit,
+            allocator: context.channel.allocator
+        )
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
         self.session?.nexus = nexus
         self.commandCompleted(isImmediate: write.command.isImmediate)
         self.sendCompletion(
             completion,
-            dataIn: dataIn,
+            dataIn: consume dataIn,
             of: write.command,
             wantedLength: write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil),
             context: context
@@ -104,16 +107,34 @@ extension ISCSIConnectionHandler {
     /// move (a block transfer's CDB length, a write's data-out), or with the data-in length when that is nil.
     private func sendCompletion(
         _ completion: SCSICompletion,
-        dataIn: ByteBuffer,
+        dataIn: consuming ByteBuffer,
         of command: SCSICommandPDU,
         wantedLength: Int?,
         context: ChannelHandlerContext
     ) {
         let expected = command.expectedDataTransferLength
+        let dataInLength = dataIn.readableBytes
         var expDataSN: UInt32 = 0
         if dataIn.readableBytes > 0, let maxSegmentLength = self.session?.maxSendSegmentLength {
             let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataIn.readableBytes)
             let carriesStatus = completion.status == .good && completion.sense == nil
+            if carriesStatus, dataIn.readableBytes <= maxSegmentLength {
+                // The common read: one Data-In PDU, its header written in front of the data (one buffer).
+                let numbers = self.sequenceNumbers()
+                let header = DataInSequence.onlyPDUHeader(
+                    initiatorTaskTag: command.initiatorTaskTag,
+                    logicalUnitNumber: command.logicalUnitNumber,
+                    finalStatus: .init(status: completion.status.rawValue, residual: residual),
+                    statSN: self.nextStatSN,
+                    expCmdSN: numbers.expCmdSN,
+                    maxCmdSN: numbers.maxCmdSN
+                )
+                if self.encoder.encode(header.makePDU(), intoFrontOf: &dataIn) {
+                    _ = self.takeStatSN()
+                    self.send(encoded: dataIn, context: context)
+                    return
+                }
+            }
             var sequence = DataInSequence(
                 initiatorTaskTag: command.initiatorTaskTag,
                 logicalUnitNumber: command.logicalUnitNumber,
@@ -137,7 +158,7 @@ extension ISCSIConnectionHandler {
             }
             expDataSN = sequence.nextDataSN
         }
-        let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataIn.readableBytes)
+        let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataInLength)
         var senseSegment = ByteBuffer()
         if let sense = completion.sense {
             senseSegment = context.channel.allocator.buffer(capacity: 2 + SenseData.encodedLength)
