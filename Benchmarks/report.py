@@ -28,6 +28,9 @@ def load(path):
         if workload == "memory-kib":
             memory.setdefault(target, []).append(float(fields[2]) / 1024)
             continue
+        if workload == "loop-share-m3":
+            idle.setdefault("loop-share", []).append(fields[2])
+            continue
         if workload == "idle-cpu-percent":
             if fields[2] != "nan":
                 idle.setdefault(target, []).append(float(fields[2]))
@@ -59,7 +62,8 @@ def table(iops, cpu, memory, idle, description):
         "| workload | ours IOPS | tgt IOPS | ours/tgt | goal | ours CPU µs/I/O | tgt CPU µs/I/O |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for workload in MAIN_WORKLOADS + [f"read-4k-qd{d}" for d in depths if d != 32]:
+    others = sorted({w for (w, _) in iops if w not in MAIN_WORKLOADS and not re.fullmatch(r"read-4k-qd\d+", w)})
+    for workload in MAIN_WORKLOADS + others + [f"read-4k-qd{d}" for d in depths if d != 32]:
         ours, tgt = median(iops.get((workload, "ours"), [])), median(iops.get((workload, "tgt"), []))
         if ours is None and tgt is None:
             continue
@@ -75,6 +79,19 @@ def table(iops, cpu, memory, idle, description):
     lines.append("")
     if digest_on and digest_off:
         lines.append(f"- HeaderDigest CRC32C (`-H`) on ours: {digest_on / digest_off:.2f} of the IOPS with digests off.")
+    busy = [w for w in others if re.fullmatch(r"sessions-\d+-busy", w)]
+    for alone in busy:
+        crowded = next((w for w in others if w.startswith(alone + "-")), None)
+        a, c = median(iops.get((alone, "ours"), [])), median(iops.get((crowded, "ours"), []))
+        if a and c:
+            lines.append(f"- {crowded}: {c / a:.2f} of the IOPS of the busy sessions alone (goal ≥ 0.90).")
+    one, two = median(iops.get(("read-4k-qd32-x2-m1", "ours"), [])), median(iops.get(("read-4k-qd32-x2-m3", "ours"), []))
+    if one and two:
+        shares = ", ".join(idle.get("loop-share", []))
+        lines.append(
+            f"- Two sessions on two loops (`-m 0x3`) against one loop (`-m 0x1`): {two / one:.2f}×; "
+            f"each loop's share of the target's loop CPU with `-m 0x3`: {shares}."
+        )
     for target in ("ours", "tgt"):
         if target in idle:
             lines.append(f"- {target}: {number(median(idle[target]), 1)} % CPU when idle (3 s after start).")
