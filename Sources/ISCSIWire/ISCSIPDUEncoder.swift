@@ -42,8 +42,10 @@ public struct ISCSIPDUEncoder: Sendable {
     public var headerReservation: Int { ISCSIBasicHeaderSegment.byteCount + (self.headerDigest ? 4 : 0) }
 
     /// An empty buffer for a data segment of up to `capacity` bytes, with room in front for the header of
-    /// the PDU that will carry it (see `encode(_:intoFrontOf:)`).
+    /// the PDU that will carry it (see `encode(_:intoFrontOf:)`); no room when `capacity` is 0.
     public func payloadBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        // A command that returns no data (a write) allocates nothing, as `allocator.buffer(capacity: 0)` does not.
+        guard capacity > 0 else { return allocator.buffer(capacity: 0) }
         var buffer = allocator.buffer(capacity: self.headerReservation + capacity)
         buffer.moveWriterIndex(forwardBy: self.headerReservation)
         buffer.moveReaderIndex(forwardBy: self.headerReservation)
