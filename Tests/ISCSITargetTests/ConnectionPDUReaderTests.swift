@@ -99,7 +99,7 @@ import Testing
         }
     }
 
-    @Test func rejectsAnOversizedSegmentBeforeItArrives() {
+    @Test func rejectsAnOversizedSegmentBeforeItArrives() throws {
         let nop = NOPOutPDU(initiatorTaskTag: 1, cmdSN: 1, expStatSN: 1, data: ByteBuffer(repeating: 1, count: 9000))
         let input = self.encoded([nop.makePDU()])
         var reader = PDUReader()
