@@ -22,8 +22,13 @@ public enum CRC32C {
 
     /// The CRC of `length` readable bytes of `buffer` starting at `index` (0 when out of range).
     static func checksum(_ buffer: ByteBuffer, at index: Int, length: Int) -> UInt32 {
-        guard let bytes = buffer.getSlice(at: index, length: length) else { return 0 }
-        return Self.checksum(bytes)
+        // A pointer into the readable bytes, not a slice: a slice costs a retain, a release and its setup per digest.
+        let offset = index - buffer.readerIndex
+        guard offset >= 0, length >= 0, offset + length <= buffer.readableBytes else { return 0 }
+        return buffer.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress else { return 0 }
+            return crc32c_extend(0, base + offset, length)
+        }
     }
 }
 

@@ -23,9 +23,10 @@ public struct ISCSIBasicHeaderSegment: Sendable {
     public init?(buffer: ByteBuffer) {
         guard buffer.readableBytes >= Self.byteCount else { return nil }
         var bytes = InlineArray<48, UInt8>(repeating: 0)
-        buffer.withUnsafeReadableBytes { raw in
-            for index in 0..<Self.byteCount {
-                bytes[index] = raw[index]
+        // One 48-byte copy: a loop over the elements costs a bounds check per byte on the hot path.
+        withUnsafeMutableBytes(of: &bytes) { destination in
+            buffer.withUnsafeReadableBytes { raw in
+                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<Self.byteCount]))
             }
         }
         self.bytes = bytes
@@ -121,12 +122,8 @@ public struct ISCSIBasicHeaderSegment: Sendable {
 
     /// Appends the 48 header bytes to `buffer`.
     public func write(into buffer: inout ByteBuffer) {
-        let bytes = self.bytes
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.byteCount) { raw in
-            for index in 0..<Self.byteCount {
-                raw[index] = bytes[index]
-            }
-            return Self.byteCount
+        withUnsafeBytes(of: self.bytes) { raw in
+            _ = buffer.writeBytes(raw)
         }
     }
 }

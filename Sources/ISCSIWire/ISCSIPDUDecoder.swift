@@ -35,26 +35,43 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
         self.configuration = configuration
     }
 
-    public mutating func decode(buffer: inout ByteBuffer) throws -> ISCSIPDU? {
+    /// The number of bytes the PDU starting at the reader index of `buffer` takes on the wire (header, AHS,
+    /// digests and padded data segment), or nil until its first eight bytes have arrived.
+    ///
+    /// Throws `ISCSIWireError.dataSegmentTooLong` as `decode(buffer:)` does, so that a reader waiting for the
+    /// rest of a PDU never waits for (or reserves room for) more than the limit.
+    public func encodedLength(ofPDUAt buffer: ByteBuffer) throws -> Int? {
         let start = buffer.readerIndex
-        guard buffer.readableBytes >= ISCSIBasicHeaderSegment.byteCount,
-            let ahsWords = buffer.getInteger(at: start + 4, as: UInt8.self),
+        guard let ahsWords = buffer.getInteger(at: start + 4, as: UInt8.self),
             let lengthHigh = buffer.getInteger(at: start + 5, as: UInt8.self),
             let lengthLow = buffer.getInteger(at: start + 6, as: UInt16.self)
         else {
             return nil
         }
-        let ahsLength = Int(ahsWords) * 4
         let dataLength = Int(lengthHigh) << 16 | Int(lengthLow)
         guard dataLength <= self.configuration.maxDataSegmentLength else {
             throw ISCSIWireError.dataSegmentTooLong(length: dataLength, limit: self.configuration.maxDataSegmentLength)
         }
+        return ISCSIBasicHeaderSegment.byteCount + Int(ahsWords) * 4 + (self.configuration.headerDigest ? 4 : 0)
+            + dataLength + ISCSIPDU.paddingLength(forDataSegmentLength: dataLength)
+            + (self.configuration.dataDigest && dataLength > 0 ? 4 : 0)
+    }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> ISCSIPDU? {
+        let start = buffer.readerIndex
+        guard buffer.readableBytes >= ISCSIBasicHeaderSegment.byteCount,
+            let totalLength = try self.encodedLength(ofPDUAt: buffer),
+            buffer.readableBytes >= totalLength
+        else {
+            return nil
+        }
+        guard let header = ISCSIBasicHeaderSegment(buffer: buffer) else { return nil }
+        let ahsLength = header.totalAHSLength
+        let dataLength = header.dataSegmentLength
         let headerLength = ISCSIBasicHeaderSegment.byteCount + ahsLength
         let headerDigestLength = self.configuration.headerDigest ? 4 : 0
         let paddedDataLength = dataLength + ISCSIPDU.paddingLength(forDataSegmentLength: dataLength)
         let dataDigestLength = self.configuration.dataDigest && dataLength > 0 ? 4 : 0
-        let totalLength = headerLength + headerDigestLength + paddedDataLength + dataDigestLength
-        guard buffer.readableBytes >= totalLength else { return nil }
 
         if self.configuration.headerDigest {
             let computed = CRC32C.checksum(buffer, at: start, length: headerLength)
@@ -63,8 +80,7 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
                 throw ISCSIWireError.headerDigestMismatch(expected: computed, received: received)
             }
         }
-        guard let header = ISCSIBasicHeaderSegment(buffer: buffer),
-            let ahs = buffer.getSlice(at: start + ISCSIBasicHeaderSegment.byteCount, length: ahsLength),
+        guard let ahs = buffer.getSlice(at: start + ISCSIBasicHeaderSegment.byteCount, length: ahsLength),
             let data = buffer.getSlice(at: start + headerLength + headerDigestLength, length: dataLength)
         else {
             return nil

@@ -38,6 +38,61 @@ public struct ISCSIPDUEncoder: Sendable {
         return ISCSIEncodedPDU(header: header, data: pdu.dataSegment, trailer: trailer)
     }
 
+    /// The room `payloadBuffer(capacity:allocator:)` leaves in front of a payload: a header and its digest.
+    public var headerReservation: Int { ISCSIBasicHeaderSegment.byteCount + (self.headerDigest ? 4 : 0) }
+
+    /// An empty buffer for a data segment of up to `capacity` bytes, with room in front for the header of
+    /// the PDU that will carry it (see `encode(_:intoFrontOf:)`); no room when `capacity` is 0.
+    public func payloadBuffer(capacity: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        // A command that returns no data (a write) allocates nothing, as `allocator.buffer(capacity: 0)` does not.
+        guard capacity > 0 else { return allocator.buffer(capacity: 0) }
+        var buffer = allocator.buffer(capacity: self.headerReservation + capacity)
+        buffer.moveWriterIndex(forwardBy: self.headerReservation)
+        buffer.moveReaderIndex(forwardBy: self.headerReservation)
+        return buffer
+    }
+
+    /// Turns `payload`, a buffer from `payloadBuffer(capacity:allocator:)`, into the whole encoded PDU whose
+    /// header is `pdu`'s and whose data segment is `payload`'s readable bytes: the header goes into the room in
+    /// front, padding and data digest after. Header and data then leave in one write, and the data is not
+    /// copied. `pdu` must have no AHS; its own data segment is ignored. Returns false, leaving `payload` as it
+    /// was, when there is no room in front.
+    ///
+    /// Keep `payload` uniquely referenced (pass it on with `consume`), or writing the header copies it.
+    public func encode(_ pdu: ISCSIPDU, intoFrontOf payload: inout ByteBuffer) -> Bool {
+        guard pdu.additionalHeaderSegments.readableBytes == 0, payload.readerIndex >= self.headerReservation else {
+            return false
+        }
+        let dataLength = payload.readableBytes
+        var header = pdu.header
+        header.totalAHSLength = 0
+        header.dataSegmentLength = dataLength
+        let start = payload.readerIndex - self.headerReservation
+        withUnsafeBytes(of: header.bytes) { raw in
+            _ = payload.setBytes(raw, at: start)
+        }
+        payload.moveReaderIndex(to: start)
+        if self.headerDigest {
+            let digest = CRC32C.checksum(payload, at: start, length: ISCSIBasicHeaderSegment.byteCount)
+            payload.setInteger(digest, at: start + ISCSIBasicHeaderSegment.byteCount, endianness: .little)
+        }
+        guard dataLength > 0 else { return true }
+        // Computed before writing: a slice of `payload` alive during a write would make it copy.
+        let padding = ISCSIPDU.paddingLength(forDataSegmentLength: dataLength)
+        let dataStart = start + self.headerReservation
+        let digest =
+            self.dataDigest
+            ? CRC32C.extendOverPadding(CRC32C.checksum(payload, at: dataStart, length: dataLength), length: padding)
+            : nil
+        if padding > 0 {
+            payload.writeRepeatingByte(0, count: padding)
+        }
+        if let digest {
+            payload.writeInteger(digest, endianness: .little)
+        }
+        return true
+    }
+
     /// Appends the whole of `pdu` to `buffer` (copying the data segment).
     public func encode(_ pdu: ISCSIPDU, into buffer: inout ByteBuffer) {
         self.writeHeader(of: pdu, into: &buffer)

@@ -66,4 +66,46 @@ import Testing
         #expect(throws: ISCSIWireError.self) { try reader.nextPDU() }
         #expect(try reader.nextPDU() == second)
     }
+
+    @Test func cutsPDUsWithDataAtEverySplitOfTwoReads() throws {
+        let pdus = (1...3).map { index in
+            NOPOutPDU(
+                initiatorTaskTag: UInt32(index),
+                cmdSN: 1,
+                expStatSN: 1,
+                data: ByteBuffer(bytes: (0..<(97 * index)).map { UInt8(truncatingIfNeeded: $0) })
+            ).makePDU()
+        }
+        let encoder = ISCSIPDUEncoder(headerDigest: true, dataDigest: true)
+        let input = self.encoded(pdus, encoder: encoder)
+        let configuration = ISCSIPDUDecoder.Configuration(
+            maxDataSegmentLength: 8192,
+            headerDigest: true,
+            dataDigest: true
+        )
+        for split in 0...input.readableBytes {
+            var reader = PDUReader(decoder: ISCSIPDUDecoder(configuration: configuration))
+            var decoded: [ISCSIPDU] = []
+            for part in [
+                input.getSlice(at: 0, length: split), input.getSlice(at: split, length: input.readableBytes - split),
+            ] {
+                reader.receive(try #require(part))
+                while let pdu = try reader.nextPDU() {
+                    decoded.append(pdu)
+                }
+            }
+            #expect(decoded == pdus, "split at \(split)")
+            #expect(reader.bufferedBytes == 0)
+        }
+    }
+
+    @Test func rejectsAnOversizedSegmentBeforeItArrives() throws {
+        let nop = NOPOutPDU(initiatorTaskTag: 1, cmdSN: 1, expStatSN: 1, data: ByteBuffer(repeating: 1, count: 9000))
+        let input = self.encoded([nop.makePDU()])
+        var reader = PDUReader()
+        reader.receive(ByteBuffer(bytes: [0, 0]))
+        #expect(try reader.nextPDU() == nil)
+        reader.receive(input.getSlice(at: 2, length: 60) ?? ByteBuffer())
+        #expect(throws: ISCSIWireError.self) { try reader.nextPDU() }
+    }
 }

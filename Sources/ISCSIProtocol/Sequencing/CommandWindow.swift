@@ -1,3 +1,5 @@
+import ISCSIWire
+
 /// What to do with a command the session received.
 public enum CommandWindowVerdict: Hashable, Sendable {
     /// Execute the command now; then execute every command `nextReleasedCommand()` returns, in order.
@@ -35,6 +37,9 @@ public struct CommandWindow<Command> {
 
     /// Accepts or rejects a command by its CmdSN. Immediate commands are executed at once and do not
     /// consume a CmdSN.
+    // Exported specialisations for the target's PDUs: an unspecialised generic call from another module looks
+    // up `Optional<Command>` metadata at run time, a few hundred instructions per command.
+    @_specialize(exported:true,where Command == ISCSIPDU)
     public mutating func receive(
         _ command: Command,
         commandSequenceNumber: SerialNumber,
@@ -64,6 +69,7 @@ public struct CommandWindow<Command> {
 
     /// The held command whose turn has come, if any, now counted as delivered. Call it until it returns nil
     /// after each `.execute`.
+    @_specialize(exported:true,where Command == ISCSIPDU)
     public mutating func nextReleasedCommand() -> Command? {
         guard !self.heldCommands.isEmpty,
             let next = self.heldCommands.removeValue(forKey: self.expectedCommandSequenceNumber)

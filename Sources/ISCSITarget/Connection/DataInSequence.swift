@@ -38,6 +38,34 @@ struct DataInSequence {
         self.finalStatus = finalStatus
     }
 
+    /// The one Data-In PDU of a command whose `length` bytes of data fit in a single PDU and which ended
+    /// with `finalStatus`, without its data segment: the caller encodes it in front of the data
+    /// (`ISCSIPDUEncoder.encode(_:intoFrontOf:)`). Its fields are those `nextPDU` would give.
+    static func onlyPDUHeader(
+        initiatorTaskTag: UInt32,
+        logicalUnitNumber: UInt64,
+        finalStatus: FinalStatus,
+        statSN: UInt32,
+        expCmdSN: UInt32,
+        maxCmdSN: UInt32
+    ) -> SCSIDataInPDU {
+        SCSIDataInPDU(
+            isFinal: true,
+            residualOverflow: finalStatus.residual.overflow,
+            residualUnderflow: finalStatus.residual.underflow,
+            status: finalStatus.status,
+            logicalUnitNumber: logicalUnitNumber,
+            initiatorTaskTag: initiatorTaskTag,
+            statSN: statSN,
+            expCmdSN: expCmdSN,
+            maxCmdSN: maxCmdSN,
+            dataSN: 0,
+            bufferOffset: 0,
+            residualCount: finalStatus.residual.count,
+            data: ByteBuffer()
+        )
+    }
+
     /// The DataSN the next PDU will carry; after the last one, the ExpDataSN of a following SCSI Response.
     var nextDataSN: UInt32 { self.dataSN }
 

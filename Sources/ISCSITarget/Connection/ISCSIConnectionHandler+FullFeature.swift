@@ -45,14 +45,12 @@ extension ISCSIConnectionHandler {
             // The answer to a target ping: nothing to send back.
             self.receivePingAnswer(targetTransferTag: pdu.header.uint32(at: 20))
         case .nopOut, .scsiCommand, .taskManagementRequest, .textRequest, .logoutRequest:
-            guard var session = self.session else { return }
-            self.session = nil  // keep the window uniquely referenced while it changes
-            let verdict = session.window.receive(
+            // Changed in place: copying the session out and back costs a retain and release of each field.
+            let verdict = self.session?.window.receive(
                 pdu,
                 commandSequenceNumber: SerialNumber(pdu.header.uint32(at: 24)),
                 isImmediate: pdu.header.isImmediate
             )
-            self.session = session
             guard verdict == .execute else { return }
             self.execute(pdu, context: context)
             // Commands held behind a CmdSN gap run once it is filled.

@@ -9,23 +9,22 @@ extension ISCSIConnectionHandler {
     func executeSCSICommand(_ command: SCSICommandPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext)
     {
         self.session?.refreshDevice()
-        guard var session = self.session, let device = session.device, var nexus = session.nexus else {
+        // The nexus is taken out of the session while it changes, so that neither is copied per command.
+        guard let device = self.session?.device, var nexus = self.session?.nexus.take() else {
             // A discovery session carries no SCSI commands.
             self.commandCompleted(isImmediate: command.isImmediate)
             self.reject(header, reason: .protocolError, context: context)
             return
         }
-        let cdb = command.cdb
         let scsiCommand = SCSICommand(
             logicalUnitNumber: command.logicalUnitNumber,
-            cdb: CDB((0..<CDB.capacity).lazy.map { cdb[$0] }),
+            cdb: CDB(command.cdb),
             expectedDataTransferLength: command.expectedDataTransferLength,
             isRead: command.isRead,
             isWrite: command.isWrite
         )
         let preparation = device.prepare(scsiCommand, nexus: &nexus)
-        session.nexus = nexus
-        self.session = session
+        self.session?.nexus = nexus
         switch preparation {
         case .completed(let completion):
             self.finish(command, with: completion, dataIn: ByteBuffer(), wantedLength: 0, context: context)
@@ -33,7 +32,7 @@ extension ISCSIConnectionHandler {
             var write = PendingWrite(
                 command: command,
                 prepared: prepared,
-                maxBurstLength: Int(session.parameters.maxBurstLength)
+                maxBurstLength: Int(self.session?.parameters.maxBurstLength ?? 0)
             )
             if write.isComplete {
                 self.run(write, context: context)
@@ -118,15 +117,17 @@ extension ISCSIConnectionHandler {
 
     /// Executes a command whose data-out has all arrived, and answers it.
     private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
-        guard var session = self.session, let device = session.device, var nexus = session.nexus else { return }
-        var dataIn = context.channel.allocator.buffer(capacity: write.prepared.dataInLimit)
+        guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
+        var dataIn = self.encoder.payloadBuffer(
+            capacity: write.prepared.dataInLimit,
+            allocator: context.channel.allocator
+        )
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
-        session.nexus = nexus
-        self.session = session
+        self.session?.nexus = nexus
         self.finish(
             write.command,
             with: completion,
-            dataIn: dataIn,
+            dataIn: consume dataIn,
             wantedLength: write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil),
             context: context
         )
@@ -139,19 +140,34 @@ extension ISCSIConnectionHandler {
     private func finish(
         _ command: SCSICommandPDU,
         with completion: SCSICompletion,
-        dataIn: ByteBuffer,
+        dataIn: consuming ByteBuffer,
         wantedLength: Int?,
         context: ChannelHandlerContext
     ) {
-        let dataIn = command.isRead ? dataIn : ByteBuffer()
+        if !command.isRead {
+            dataIn = ByteBuffer()
+        }
         guard completion.responseDelay > .zero else {
             self.commandCompleted(isImmediate: command.isImmediate)
-            self.sendCompletion(completion, dataIn: dataIn, of: command, wantedLength: wantedLength, context: context)
+            // Moved, not copied: the Data-In header is written in front of the data in the same buffer.
+            self.sendCompletion(
+                completion,
+                dataIn: consume dataIn,
+                of: command,
+                wantedLength: wantedLength,
+                context: context
+            )
             return
         }
+        let heldDataIn = consume dataIn
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let response = context.eventLoop.scheduleTask(in: completion.responseDelay) {
-            handler.value.sendDeferredCompletion(completion, dataIn: dataIn, of: command, wantedLength: wantedLength)
+            handler.value.sendDeferredCompletion(
+                completion,
+                dataIn: heldDataIn,
+                of: command,
+                wantedLength: wantedLength
+            )
         }
         self.session?.tasks.insert(
             TaskTable.Task(
@@ -196,21 +212,39 @@ extension ISCSIConnectionHandler {
     /// move (a block transfer's CDB length, a write's data-out), or with the data-in length when that is nil.
     private func sendCompletion(
         _ completion: SCSICompletion,
-        dataIn: ByteBuffer,
+        dataIn: consuming ByteBuffer,
         of command: SCSICommandPDU,
         wantedLength: Int?,
         context: ChannelHandlerContext
     ) {
         let expected = command.expectedDataTransferLength
+        let dataInLength = dataIn.readableBytes
         var expDataSN: UInt32 = 0
-        if dataIn.readableBytes > 0, let session = self.session {
+        if dataIn.readableBytes > 0, let maxSegmentLength = self.session?.maxSendSegmentLength {
             let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataIn.readableBytes)
             let carriesStatus = completion.status == .good && completion.sense == nil
+            if carriesStatus, dataIn.readableBytes <= maxSegmentLength {
+                // The common read: one Data-In PDU, its header written in front of the data (one buffer).
+                let numbers = self.sequenceNumbers()
+                let header = DataInSequence.onlyPDUHeader(
+                    initiatorTaskTag: command.initiatorTaskTag,
+                    logicalUnitNumber: command.logicalUnitNumber,
+                    finalStatus: .init(status: completion.status.rawValue, residual: residual),
+                    statSN: self.nextStatSN,
+                    expCmdSN: numbers.expCmdSN,
+                    maxCmdSN: numbers.maxCmdSN
+                )
+                if self.encoder.encode(header.makePDU(), intoFrontOf: &dataIn) {
+                    _ = self.takeStatSN()
+                    self.send(encoded: dataIn, context: context)
+                    return
+                }
+            }
             var sequence = DataInSequence(
                 initiatorTaskTag: command.initiatorTaskTag,
                 logicalUnitNumber: command.logicalUnitNumber,
                 data: dataIn,
-                maxSegmentLength: session.maxSendSegmentLength,
+                maxSegmentLength: maxSegmentLength,
                 finalStatus: carriesStatus ? .init(status: completion.status.rawValue, residual: residual) : nil
             )
             let numbers = self.sequenceNumbers()
@@ -229,7 +263,7 @@ extension ISCSIConnectionHandler {
             }
             expDataSN = sequence.nextDataSN
         }
-        let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataIn.readableBytes)
+        let residual = SCSIResidual(expected: expected, actual: wantedLength ?? dataInLength)
         var senseSegment = ByteBuffer()
         if let sense = completion.sense {
             senseSegment = context.channel.allocator.buffer(capacity: 2 + SenseData.encodedLength)

@@ -229,6 +229,12 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.needsFlush = true
     }
 
+    /// Writes a PDU already encoded in one buffer; it goes out at the next flush.
+    func send(encoded buffer: ByteBuffer, context: ChannelHandlerContext) {
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
+        self.needsFlush = true
+    }
+
     func flushIfNeeded(context: ChannelHandlerContext) {
         guard self.needsFlush else { return }
         self.needsFlush = false

@@ -83,8 +83,11 @@ public struct SCSICommandPDU: ISCSIPDUConvertible {
         self.cmdSN = header.uint32(at: 24)
         self.expStatSN = header.uint32(at: 28)
         var cdb = InlineArray<16, UInt8>(repeating: 0)
-        for index in 0..<16 {
-            cdb[index] = header.bytes[32 + index]
+        // One 16-byte copy rather than a bounds-checked loop: this runs for every command.
+        withUnsafeMutableBytes(of: &cdb) { destination in
+            withUnsafeBytes(of: header.bytes) { source in
+                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[32..<48]))
+            }
         }
         self.cdb = cdb
         self.extendedCDB = ByteBuffer()
