@@ -175,17 +175,39 @@ import Testing
         #expect(fixture.run(self.read10(lba: 0, blocks: 1), expectedLength: 512).data == old)
     }
 
-    @Test func writeCutInsideABlockIsRefusedUnwritten() throws {
+    @Test func writeCutInsideABlockKeepsTheRestOfThatBlock() throws {
         let fixture = try SCSITestFixture()
-        let old = self.pattern(512, seed: 5)
+        let old = self.pattern(1024, seed: 5)
+        _ = fixture.run(
+            self.write10(lba: 0, blocks: 2),
+            expectedLength: 1024,
+            isWrite: true,
+            dataOut: [.init(bytes: old)]
+        )
+        let result = fixture.run(
+            self.write10(lba: 0, blocks: 2),
+            expectedLength: 712,
+            isWrite: true,
+            dataOut: [ByteBuffer(repeating: 0x62, count: 600), ByteBuffer(repeating: 0x63, count: 112)]
+        )
+        #expect(result.completion == .good())
+        let expected =
+            [UInt8](repeating: 0x62, count: 600) + [UInt8](repeating: 0x63, count: 112) + Array(old[712...])
+        #expect(fixture.run(self.read10(lba: 0, blocks: 2), expectedLength: 1024).data == expected)
+    }
+
+    @Test func writeAndVerifyCutInsideABlockIsRefusedUnwritten() throws {
+        let fixture = try SCSITestFixture()
+        let old = self.pattern(512, seed: 6)
         _ = fixture.run(
             self.write10(lba: 0, blocks: 1),
             expectedLength: 512,
             isWrite: true,
             dataOut: [.init(bytes: old)]
         )
+        let writeAndVerify: [UInt8] = [0x2E, 0x02, 0, 0, 0, 0, 0, 0, 1, 0]  // BYTCHK 1, one block at LBA 0
         let result = fixture.run(
-            self.write10(lba: 0, blocks: 1),
+            writeAndVerify,
             expectedLength: 200,
             isWrite: true,
             dataOut: [ByteBuffer(repeating: 0x62, count: 200)]
@@ -236,7 +258,7 @@ import Testing
         let device = try MallocBlockDevice(.init(name: "Malloc0", blockCount: 4096, blockSize: 4096))
         let fixture = try SCSITestFixture(blockDevice: device)
         #expect(
-            fixture.run(self.read10(lba: 0, blocks: 1025), expectedLength: 1 << 23).completion
+            fixture.run(self.read10(lba: 0, blocks: 2049), expectedLength: 1 << 24).completion
                 == .illegalRequest(.invalidFieldInCDB)
         )
         #expect(
