@@ -319,6 +319,11 @@ public struct SCSIDevice: Sendable {
             dataOutLength = Int(unmap.parameterListLength)
         case .writeSame(let writeSame):
             dataOutLength = try writeSame.validate(on: logicalUnit)
+            // WRITE SAME takes one block of data-out: an initiator that announces more sent a malformed command
+            // (libiscsi's WriteSame*.InvalidDataOutSize), not a short transfer.
+            guard dataOutLength == 0 || expectedLength <= dataOutLength else {
+                throw .invalidFieldInCDB
+            }
         case .compareAndWrite(let compareAndWrite):
             dataOutLength = try compareAndWrite.validate(on: logicalUnit, expectedLength: expectedLength)
         case .verify(let verify):

@@ -32,6 +32,20 @@ import Testing
         #expect(content[(13 * 512)...].allSatisfy { $0 == 0 })
     }
 
+    @Test func dataOutOtherThanOneBlockIsRefused() throws {
+        let fixture = try SCSITestFixture()
+        let unmapOne = self.writeSame16(lba: 0, blocks: 1, unmap: true)
+        for length in [256, 1024] {
+            let result = fixture.run(
+                unmapOne,
+                expectedLength: UInt32(length),
+                isWrite: true,
+                dataOut: [ByteBuffer(repeating: 0xA6, count: length)]
+            )
+            #expect(result.completion.status == .checkCondition, "data-out of \(length) bytes")
+        }
+    }
+
     @Test func zeroPatternAndUnmap() throws {
         let fixture = try SCSITestFixture()
         self.fill(fixture, with: 0xFF)
@@ -64,7 +78,7 @@ import Testing
     }
 
     @Test func zeroBlocksBeyondTheMaximumLength() throws {
-        let device = try MallocBlockDevice(.init(name: "Malloc1", blockCount: 8193, blockSize: 512))
+        let device = try MallocBlockDevice(.init(name: "Malloc1", blockCount: 16385, blockSize: 512))
         let fixture = try SCSITestFixture(blockDevice: device)
         #expect(
             fixture.run(self.writeSame16(lba: 0, blocks: 0, ndob: true), expectedLength: 0).completion
