@@ -63,10 +63,10 @@ import Testing
             fixture.run(self.writeAtomic(lba: 0, blocks: 1, flags: 0x40), isWrite: true).completion
                 == .illegalRequest(.invalidFieldInCDB)
         )
-        let big = try MallocBlockDevice(.init(name: "Malloc1", blockCount: 16384, blockSize: 512))
+        let big = try MallocBlockDevice(.init(name: "Malloc1", blockCount: 32768, blockSize: 512))
         let bigFixture = try SCSITestFixture(blockDevice: big)
         #expect(
-            bigFixture.run(self.writeAtomic(lba: 0, blocks: 8193), expectedLength: 8193 * 512, isWrite: true)
+            bigFixture.run(self.writeAtomic(lba: 0, blocks: 16385), expectedLength: 16385 * 512, isWrite: true)
                 .completion == .illegalRequest(.invalidFieldInCDB)
         )
     }

@@ -114,19 +114,19 @@ import Testing
         #expect(Array(data[0..<4]) == [0, 0xB0, 0, 0x3C])
         #expect(Array(data[4..<6]) == [0x00, 255])  // WSNZ 0; COMPARE AND WRITE of up to 255 blocks
         #expect(Array(data[6..<8]) == [0, 8])  // 4 KiB of 512-byte blocks
-        #expect(Array(data[8..<12]) == bigEndian(UInt32(8192)))  // 4 MiB
-        #expect(Array(data[12..<16]) == bigEndian(UInt32(8192)))
+        #expect(Array(data[8..<12]) == bigEndian(UInt32(16384)))  // 8 MiB
+        #expect(Array(data[12..<16]) == bigEndian(UInt32(16384)))
         #expect(Array(data[20..<24]) == bigEndian(UInt32(1_048_576)))
         #expect(Array(data[24..<28]) == bigEndian(UInt32(256)))
-        #expect(Array(data[36..<44]) == bigEndian(UInt64(8192)))  // maximum WRITE SAME length
-        #expect(Array(data[44..<48]) == bigEndian(UInt32(8192)))  // maximum atomic transfer length
+        #expect(Array(data[36..<44]) == bigEndian(UInt64(16384)))  // maximum WRITE SAME length
+        #expect(Array(data[44..<48]) == bigEndian(UInt32(16384)))  // maximum atomic transfer length
         #expect(Array(data[48..<64]) == [UInt8](repeating: 0, count: 16))  // no atomic alignment or granularity
 
         let null = try NullBlockDevice(.init(name: "Null0", blockCount: 8, blockSize: 4096))
         let nullFixture = try SCSITestFixture(blockDevice: null)
         let short = nullFixture.run(self.inquiry(page: 0xB0)).data
         #expect(short.count == 64)
-        #expect(Array(short[6..<16]) == [0, 1, 0, 0, 4, 0, 0, 0, 4, 0])  // granularity 1, 1024 blocks
+        #expect(Array(short[6..<16]) == [0, 1, 0, 0, 8, 0, 0, 0, 8, 0])  // granularity 1, 2048 blocks
         #expect(Array(short[20..<28]) == [UInt8](repeating: 0, count: 8))  // no UNMAP
     }
 
