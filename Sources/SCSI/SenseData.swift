@@ -65,11 +65,33 @@ public struct SenseData: Sendable, Hashable {
     public var code: AdditionalSenseCode
     /// The INFORMATION field (e.g. the first failing LBA); when set, the VALID bit is set too.
     public var information: UInt32?
+    /// The invalid field, reported in the SENSE KEY SPECIFIC bytes (with SKSV set) when known.
+    public var fieldPointer: FieldPointer?
 
-    public init(key: SenseKey, code: AdditionalSenseCode, information: UInt32? = nil) {
+    /// Where an invalid field lies (SPC-4 §4.5.2.4.2): in the CDB or the parameter data, its byte, and the most
+    /// significant bit of the field when it does not start a byte.
+    public struct FieldPointer: Sendable, Hashable {
+        public var isInCDB: Bool
+        public var byte: UInt16
+        public var bit: UInt8?
+
+        public init(isInCDB: Bool, byte: UInt16, bit: UInt8? = nil) {
+            self.isInCDB = isInCDB
+            self.byte = byte
+            self.bit = bit
+        }
+    }
+
+    public init(
+        key: SenseKey,
+        code: AdditionalSenseCode,
+        information: UInt32? = nil,
+        fieldPointer: FieldPointer? = nil
+    ) {
         self.key = key
         self.code = code
         self.information = information
+        self.fieldPointer = fieldPointer
     }
 
     /// ILLEGAL REQUEST with the given additional sense code.
@@ -94,6 +116,13 @@ public struct SenseData: Sendable, Hashable {
         bytes[7] = UInt8(Self.encodedLength - 8)  // ADDITIONAL SENSE LENGTH
         bytes[12] = self.code.code
         bytes[13] = self.code.qualifier
+        if let pointer = self.fieldPointer {
+            // SKSV, C/D, BPV and BIT POINTER, then the 16-bit FIELD POINTER.
+            let bitPointer: UInt8 = pointer.bit.map { 0x08 | ($0 & 0x07) } ?? 0
+            bytes[15] = 0x80 | (pointer.isInCDB ? 0x40 : 0) | bitPointer
+            bytes[16] = UInt8(truncatingIfNeeded: pointer.byte >> 8)
+            bytes[17] = UInt8(truncatingIfNeeded: pointer.byte)
+        }
         return bytes
     }
 

@@ -92,9 +92,17 @@ import Testing
 
     @Test func formatMustMatchServiceActions() throws {
         let fixture = try SCSITestFixture()
-        #expect(fixture.run(self.report(options: 1, opcode: 0x9E)).completion == .illegalRequest(.invalidFieldInCDB))
-        #expect(fixture.run(self.report(options: 2, opcode: 0x28)).completion == .illegalRequest(.invalidFieldInCDB))
-        #expect(fixture.run(self.report(options: 5)).completion == .illegalRequest(.invalidFieldInCDB))
+        // INVALID FIELD IN CDB pointing at REPORTING OPTIONS (SKSV, C/D, BPV, bit 2; byte 2).
+        let reportingOptions = SenseData(
+            key: .illegalRequest,
+            code: .invalidFieldInCDB,
+            fieldPointer: .init(isInCDB: true, byte: 2, bit: 2)
+        )
+        for (options, opcode) in [(1, 0x9E), (2, 0x28), (5, 0x00)] as [(UInt8, UInt8)] {
+            let completion = fixture.run(self.report(options: options, opcode: opcode)).completion
+            #expect(completion == .checkCondition(reportingOptions), "options \(options), opcode \(opcode)")
+        }
+        #expect(Array(reportingOptions.bytes[15..<18]) == [0xCA, 0x00, 0x02])
     }
 
     @Test func taskManagementFunctions() throws {

@@ -24,10 +24,11 @@ public struct ReportSupportedOperationCodes: Sendable, Hashable {
     public var allocationLength: UInt32
 
     /// Decodes the CDB. An unknown REPORTING OPTIONS value, or asking for one command by operation code alone
-    /// when it has service actions, or by service action when it has none, is INVALID FIELD IN CDB.
+    /// when it has service actions, or by service action when it has none, is INVALID FIELD IN CDB, with a field
+    /// pointer to REPORTING OPTIONS (which tells an initiator the command itself is implemented).
     public init(_ cdb: CDB) throws(SCSICheckCondition) {
         guard let options = ReportingOptions(rawValue: cdb[2] & 0x07) else {
-            throw .invalidFieldInCDB
+            throw Self.invalidReportingOptions
         }
         self.returnTimeouts = cdb[2] & 0x80 != 0
         self.reportingOptions = options
@@ -39,13 +40,22 @@ public struct ReportSupportedOperationCodes: Sendable, Hashable {
         let hasServiceActions = rows.first?.serviceAction != nil
         switch options {
         case .operationCode where hasServiceActions:
-            throw .invalidFieldInCDB
+            throw Self.invalidReportingOptions
         case .operationCodeAndServiceAction where !rows.isEmpty && !hasServiceActions:
-            throw .invalidFieldInCDB
+            throw Self.invalidReportingOptions
         default:
             break
         }
     }
+
+    /// INVALID FIELD IN CDB pointing at REPORTING OPTIONS (byte 2, bits 2–0).
+    private static let invalidReportingOptions = SCSICheckCondition(
+        SenseData(
+            key: .illegalRequest,
+            code: .invalidFieldInCDB,
+            fieldPointer: .init(isInCDB: true, byte: 2, bit: 2)
+        )
+    )
 
     /// The parameter data: every command's descriptor, or the one command asked for.
     func data() -> [UInt8] {
