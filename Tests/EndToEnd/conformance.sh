@@ -5,7 +5,14 @@
 #   512   512-byte blocks
 #   4096  4096-byte blocks
 #   512p4k 512-byte blocks in 4096-byte physical blocks (LBPPBE 3: the "LBPPB < 2" tests run)
-# and the MultipathIO family with two URLs (two portals) to a fourth LUN. The runs go in parallel.
+# and the MultipathIO family with two URLs (two portals) to a fourth LUN; each SANITIZE run has a small LUN of its
+# own with the same geometry, and the ReadOnly family a read-only file-backed LUN. The runs go in parallel.
+#
+# The 6 failures left (CONFORMANCE_MAX_FAILED's default) are not target faults: Sanitize.Reset (once per
+# geometry) needs a SANITIZE still running 4 s after it began, which a RAM disk finishes in milliseconds; and
+# GetLBAStatus.UnmapSingle on the 512/4096-physical LUN (listed three times by libiscsi 1.19) asks for the status
+# at LBA i+1 and expects the first descriptor to start at i+8, against SBC-3's rule that it starts at the LBA
+# asked for.
 #
 # Per LUN it prints passed/failed/skipped and the skip reasons, grouped. The suite fails when iscsi-test-cu
 # fails more tests in all than CONFORMANCE_MAX_FAILED (default: the count at the last change of this file),
@@ -22,7 +29,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require iscsi-test-cu python3
 CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-600}
 CONFORMANCE_REPORT=${CONFORMANCE_REPORT:-/tmp/iscsi-test-cu.txt}
-CONFORMANCE_MAX_FAILED=${CONFORMANCE_MAX_FAILED:-177}
+CONFORMANCE_MAX_FAILED=${CONFORMANCE_MAX_FAILED:-6}
 
 # summarize OUTPUT: prints "total ran passed failed skipped" from iscsi-test-cu's CUnit run summary (CUnit
 # counts a skipped test as passed; "skipped" counts the passed tests that said [SKIPPED] before passing), then
@@ -71,21 +78,25 @@ for reason, count in reasons.most_common():
 PY
 }
 
-# write_config PORT PORT2 FILE: the three LUNs and the multipath one, each in its own target node, on portals
-# PORT and PORT2.
+# write_config PORT PORT2 FILE IMAGE: the three LUNs, the multipath one, the SANITIZE ones and a read-only
+# file-backed one on IMAGE, each in its own target node, on portals PORT and PORT2.
 write_config() {
-    python3 - "$1" "$2" "$3" <<'PY'
+    python3 - "$1" "$2" "$3" "$4" <<'PY'
 import json, sys
-port, port2, path = sys.argv[1:]
+port, port2, path, image = sys.argv[1:]
 bdevs = [("Malloc512", 131072, 512, 0), ("Malloc4096", 16384, 4096, 0), ("Malloc512p4k", 131072, 512, 4096),
-         ("MallocPaths", 32768, 512, 0)]
+         ("MallocPaths", 32768, 512, 0), ("Sanitize512", 32768, 512, 0), ("Sanitize4096", 4096, 4096, 0),
+         ("Sanitize512p4k", 32768, 512, 4096)]
 targets = [("conf512", "Malloc512"), ("conf4096", "Malloc4096"), ("conf512p4k", "Malloc512p4k"),
-           ("confpaths", "MallocPaths")]
+           ("confpaths", "MallocPaths"), ("conf512-sanitize", "Sanitize512"),
+           ("conf4096-sanitize", "Sanitize4096"), ("conf512p4k-sanitize", "Sanitize512p4k"),
+           ("confreadonly", "ReadOnly")]
 bdev_config = [
     {"method": "bdev_malloc_create",
      "params": {"name": name, "num_blocks": blocks, "block_size": size, "physical_block_size": physical}}
     for name, blocks, size, physical in bdevs
-]
+] + [{"method": "bdev_aio_create",
+      "params": {"name": "ReadOnly", "filename": image, "block_size": 512, "readonly": True}}]
 iscsi_config = [
     {"method": "iscsi_create_portal_group",
      "params": {"tag": 1, "private": False,
@@ -127,7 +138,8 @@ else
     e2e_require "$ISCSI_TGT"
     PORT=$(e2e_free_port)
     PORT2=$(e2e_free_port)
-    write_config "$PORT" "$PORT2" "$E2E_TMP/conformance.json"
+    truncate -s 16M "$E2E_TMP/readonly.img"
+    write_config "$PORT" "$PORT2" "$E2E_TMP/conformance.json" "$E2E_TMP/readonly.img"
     section "iscsi-test-cu against three Malloc LUNs on ports $PORT and $PORT2"
     if ! tgt_start conformance -c "$E2E_TMP/conformance.json"; then
         fail "iscsi_tgt -c conformance.json did not start"
@@ -138,12 +150,14 @@ else
     check "portal $PORT2 listens" e2e_wait_port "$PORT2"
     BASE="iqn.2016-06.io.spdk"
     for lun in 512 4096 512p4k; do
-        URL="iscsi://127.0.0.1:$PORT/$BASE:conf$lun/0"
-        # SANITIZE runs on its own: in one run with everything else, libiscsi 1.19's harness spins in
+        # SANITIZE runs on its own, on a LUN of its own (it erases the whole medium, so it must not share a LUN
+        # with a run in progress): in one run with everything else, libiscsi 1.19's harness spins in
         # Sanitize.BlockEraseReserved (the same with the previous target, so not a target fault).
-        run_cu "lun$lun" -d "$URL"
-        run_cu "lun$lun-sanitize" -d -S -t SCSI.Sanitize "$URL"
+        run_cu "lun$lun" -d "iscsi://127.0.0.1:$PORT/$BASE:conf$lun/0"
+        run_cu "lun$lun-sanitize" -d -S -t SCSI.Sanitize "iscsi://127.0.0.1:$PORT/$BASE:conf$lun-sanitize/0"
     done
+    # The ReadOnly family needs a write-protected LUN: a file bdev created read-only.
+    run_cu readonly -d -t SCSI.ReadOnly "iscsi://127.0.0.1:$PORT/$BASE:confreadonly/0"
     # MultipathIO needs a second path to the same LUN; it runs on its own LUN to leave the others alone.
     run_cu multipath -d -t SCSI.MultipathIO \
         "iscsi://127.0.0.1:$PORT/$BASE:confpaths/0" "iscsi://127.0.0.1:$PORT2/$BASE:confpaths/0"
