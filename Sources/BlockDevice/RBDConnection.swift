@@ -82,8 +82,12 @@ public struct RBDConnectionSettings: Sendable, Hashable {
     public var keyFile: String?
 
     /// Creates settings.
-    public init(userID: String? = nil, options: [RBDConfigOption] = [], configFile: String? = nil, keyFile: String? = nil)
-    {
+    public init(
+        userID: String? = nil,
+        options: [RBDConfigOption] = [],
+        configFile: String? = nil,
+        keyFile: String? = nil
+    ) {
         self.userID = userID
         self.options = options
         self.configFile = configFile

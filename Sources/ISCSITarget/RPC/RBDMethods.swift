@@ -93,7 +93,10 @@ enum RBDMethods {
             imageName: try decoder.required("rbd_name"),
             blockSize: try decoder.required("block_size")
         )
-        request.settings = RBDConnectionSettings(userID: userID, options: try Self.decodeOptions(&decoder, key: "config"))
+        request.settings = RBDConnectionSettings(
+            userID: userID,
+            options: try Self.decodeOptions(&decoder, key: "config")
+        )
         request.clusterName = try decoder.optional("cluster_name")
         if let text = try decoder.optional("uuid", as: String.self) {
             guard let uuid = UUID(uuidString: text) else { throw RPCError.decodeFailed }
@@ -121,20 +124,25 @@ enum RBDMethods {
 
     /// The optional settings of a cluster, present only when set.
     static func clusterMembers(_ cluster: RBDCluster) -> [(String, JSONValue)] {
+        Self.clusterMembers(cluster.settings, coreMask: cluster.coreMask)
+    }
+
+    /// The optional settings of a cluster registration, present only when set.
+    static func clusterMembers(_ settings: RBDConnectionSettings, coreMask: String?) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = []
-        if let userID = cluster.settings.userID {
+        if let userID = settings.userID {
             members.append(("user_id", .string(userID)))
         }
-        if !cluster.settings.options.isEmpty {
-            members.append(("config_param", Self.optionsJSON(cluster.settings.options)))
+        if !settings.options.isEmpty {
+            members.append(("config_param", Self.optionsJSON(settings.options)))
         }
-        if let configFile = cluster.settings.configFile {
+        if let configFile = settings.configFile {
             members.append(("config_file", .string(configFile)))
         }
-        if let keyFile = cluster.settings.keyFile {
+        if let keyFile = settings.keyFile {
             members.append(("key_file", .string(keyFile)))
         }
-        if let coreMask = cluster.coreMask {
+        if let coreMask {
             members.append(("core_mask", .string(coreMask)))
         }
         return members
@@ -156,12 +164,17 @@ enum RBDMethods {
 
     /// `user_id` and `config` of a device with a connection of its own.
     static func ownSettingsMembers(_ device: RBDBlockDevice) -> [(String, JSONValue)] {
+        Self.ownSettingsMembers(device.configuration.settings)
+    }
+
+    /// `user_id` and `config` of a connection's settings, present only when set.
+    static func ownSettingsMembers(_ settings: RBDConnectionSettings) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = []
-        if let userID = device.configuration.settings.userID {
+        if let userID = settings.userID {
             members.append(("user_id", .string(userID)))
         }
-        if !device.configuration.settings.options.isEmpty {
-            members.append(("config", Self.optionsJSON(device.configuration.settings.options)))
+        if !settings.options.isEmpty {
+            members.append(("config", Self.optionsJSON(settings.options)))
         }
         return members
     }

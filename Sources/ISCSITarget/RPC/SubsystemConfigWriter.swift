@@ -126,19 +126,25 @@ enum SubsystemConfigWriter {
 
     /// bdev_rbd_create: SPDK's members, plus `cluster_name` for a device on a registered cluster.
     static func rbdEntry(_ device: RBDBlockDevice) -> JSONValue {
+        Self.rbdEntry(device.configuration, clusterName: device.cluster?.name)
+    }
+
+    /// bdev_rbd_create for a device created with `configuration` on the cluster `clusterName` (nil: its own
+    /// connection, written as `user_id` and `config`).
+    static func rbdEntry(_ configuration: RBDBlockDevice.Configuration, clusterName: String?) -> JSONValue {
         var params: [(String, JSONValue)] = [
-            ("name", .string(device.name)),
-            ("pool_name", .string(device.configuration.poolName)),
-            ("rbd_name", .string(device.configuration.imageName)),
-            ("block_size", .integer(Int64(device.blockSize))),
+            ("name", .string(configuration.name)),
+            ("pool_name", .string(configuration.poolName)),
+            ("rbd_name", .string(configuration.imageName)),
+            ("block_size", .integer(Int64(configuration.blockSize))),
         ]
-        if let cluster = device.cluster {
-            params.append(("cluster_name", .string(cluster.name)))
+        if let clusterName {
+            params.append(("cluster_name", .string(clusterName)))
         } else {
-            params += RBDMethods.ownSettingsMembers(device)
+            params += RBDMethods.ownSettingsMembers(configuration.settings)
         }
-        params.append(("uuid", .string(device.uuid.uuidString.lowercased())))
-        if device.isReadOnly {
+        params.append(("uuid", .string(configuration.uuid.uuidString.lowercased())))
+        if configuration.isReadOnly {
             params.append(("read_only", true))
         }
         return Self.entry("bdev_rbd_create", .object(JSONObject(params)))
