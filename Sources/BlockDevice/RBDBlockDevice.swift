@@ -63,8 +63,6 @@ public final class RBDBlockDevice: BlockDevice {
     public let configuration: Configuration
     /// The registered cluster the image was opened through, or nil when the device has a connection of its own.
     public let cluster: RBDCluster?
-    /// The connection the image was opened through (the cluster's, or the device's own).
-    private let connection: RBDConnection
     public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     private let image: OpenImage
     private let currentBlockCount: Atomic<UInt64>
@@ -98,7 +96,6 @@ public final class RBDBlockDevice: BlockDevice {
         }
         self.configuration = configuration
         self.cluster = cluster
-        self.connection = connection
         self.image = image
         self.currentBlockCount = Atomic(bytes / UInt64(configuration.blockSize))
     }
@@ -214,10 +211,12 @@ public final class RBDBlockDevice: BlockDevice {
     }
 }
 
-/// An open image and its pool's I/O context, closed together.
+/// An open image and its pool's I/O context, closed together before the connection they were opened through is
+/// released (librbd crashes closing an image whose cluster handle was shut down).
 private final class OpenImage: @unchecked Sendable {
     let context: UnsafeMutableRawPointer
     let handle: UnsafeMutableRawPointer
+    private let connection: RBDConnection
 
     init(connection: RBDConnection, pool: String, image: String, readOnly: Bool) throws(BlockDeviceError) {
         var context: UnsafeMutableRawPointer?
@@ -228,6 +227,7 @@ private final class OpenImage: @unchecked Sendable {
         }
         self.context = context
         self.handle = handle
+        self.connection = connection
     }
 
     deinit {

@@ -5,7 +5,7 @@
 # image (read back with `rbd export`), bdev_rbd_resize seen by READ CAPACITY, a restart from save_config with the
 # cluster registration, and libiscsi's iscsi-test-cu -d on the 512-byte RBD LUN.
 #
-# iscsi-test-cu may fail at most RBD_MAX_FAILED tests (default 0).
+# iscsi-test-cu may fail at most RBD_MAX_FAILED tests (default 0); it runs on three 512-byte RBD LUNs at once.
 #
 # Usage: [E2E_BIN=.build/debug] Tests/EndToEnd/rbd.sh
 set -uo pipefail
@@ -159,20 +159,52 @@ check_eq "bdev_get_bdevs answers the same after the restart" "$before" "$(rpc bd
 check_eq "bdev_rbd_get_clusters_info answers the same after the restart" "$clusters" "$(rpc bdev_rbd_get_clusters_info)"
 check "the data is still there" qio 0 "read -P 0xab 0 1M" "read -P 0x77 95M 64k"
 
-section "iscsi-test-cu -d on the 512-byte RBD LUN"
+section "iscsi-test-cu -d on 512-byte RBD LUNs"
+# Every request is a synchronous librbd round trip, so one sequential run takes about 6 minutes here: the
+# families are dealt out to three workers, each on a target of its own (a target reset in one family must not
+# raise unit attentions in another) with a 64 MiB RBD LUN of its own.
+check "targets rbd2 and rbd3 export Rbd2 and Rbd3 (64 MiB images of their own)" eval "
+    timeout 60 rbd create --size 64M rbdpool/lun512b && timeout 60 rbd create --size 64M rbdpool/lun512c &&
+    rpc bdev_rbd_create -b Rbd2 -c ceph0 rbdpool lun512b 512 >/dev/null &&
+    rpc bdev_rbd_create -b Rbd3 -c ceph0 rbdpool lun512c 512 >/dev/null &&
+    rpc iscsi_create_target_node rbd2 rbd2_alias Rbd2:0 1:2 64 -d >/dev/null &&
+    rpc iscsi_create_target_node rbd3 rbd3_alias Rbd3:0 1:2 64 -d >/dev/null"
+mapfile -t FAMILIES < <(iscsi-test-cu -l 2>&1 | grep -E '^(SCSI|iSCSI)\.[A-Za-z0-9_-]+$')
+# cu_worker INDEX TARGET: runs every third family (from INDEX) on TARGET's LUN 0, output in cu-INDEX-FAMILY.out.
+cu_worker() {
+    local index=$1 target=$2 family
+    for ((i = index; i < ${#FAMILIES[@]}; i += 3)); do
+        family=${FAMILIES[$i]}
+        timeout --kill-after=10 120 iscsi-test-cu -d -t "$family" "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:$target/0" \
+            >"$E2E_TMP/cu-$index-$family.out" 2>&1
+    done
+}
 started=$SECONDS
-timeout --kill-after=10 150 iscsi-test-cu -d "$URL" >"$E2E_TMP/iscsi-test-cu.out" 2>&1
-summary=$(grep -E '^\s*tests\s' "$E2E_TMP/iscsi-test-cu.out" | awk '{print $2, $4, $5}')
-if [ -z "$summary" ]; then
-    fail "iscsi-test-cu printed its run summary"
-    tail -n 20 "$E2E_TMP/iscsi-test-cu.out" | sed 's/^/        | /'
-else
-    read -r total passed failed <<<"$summary"
-    echo "  iscsi-test-cu: $passed passed, $failed failed of $total in $((SECONDS - started)) s"
-    awk '/^Suite: /{suite=$2} /Test: .*FAILED/{print "    FAILED " suite "." $2}' "$E2E_TMP/iscsi-test-cu.out"
-    check "at most $RBD_MAX_FAILED iscsi-test-cu tests fail (RBD_MAX_FAILED; $failed did)" \
-        test "$failed" -le "$RBD_MAX_FAILED"
-fi
+cu_worker 0 rbd1 &
+worker0=$!
+cu_worker 1 rbd2 &
+worker1=$!
+cu_worker 2 rbd3 &
+worker2=$!
+wait "$worker0" "$worker1" "$worker2"
+read -r runs total passed failed < <(python3 - "$E2E_TMP" <<'PY'
+import glob, re, sys
+runs = total = passed = failed = 0
+for path in glob.glob(sys.argv[1] + "/cu-*.out"):
+    match = re.search(r"^\s*tests\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", open(path, errors="replace").read(), re.M)
+    if match:
+        runs += 1
+        total += int(match[1]); passed += int(match[3]); failed += int(match[4])
+print(runs, total, passed, failed)
+PY
+)
+echo "  iscsi-test-cu: $passed passed, $failed failed of $total tests in ${#FAMILIES[@]} families, $((SECONDS - started)) s"
+for out in "$E2E_TMP"/cu-*.out; do
+    awk '/^Suite: /{suite=$2} /Test: .*FAILED/{print "    FAILED " suite "." $2}' "$out"
+done
+check_eq "every family ran to its summary" "${#FAMILIES[@]}" "$runs"
+check "at most $RBD_MAX_FAILED iscsi-test-cu tests fail (RBD_MAX_FAILED; $failed did)" \
+    test "$failed" -le "$RBD_MAX_FAILED"
 
 section "bdev_rbd_delete / unregister"
 check_eq "bdev_rbd_delete Ceph1 prints true" "true" "$(rpc bdev_rbd_delete Ceph1)"
@@ -180,8 +212,8 @@ check_eq "LUN 1 is gone from the target" "0" \
     "$(rpc iscsi_get_target_nodes | python3 -c "import json, sys; print(' '.join(str(l['lun_id']) for l in json.load(sys.stdin)[0]['luns']))")"
 check_contains "bdev_rbd_delete of a missing device answers No such device" "No such device" \
     "$(rpc bdev_rbd_delete Ceph1 2>&1)"
-check_eq "bdev_rbd_delete Rbd0, then bdev_rbd_unregister_cluster ceph0" "true true" \
-    "$(rpc bdev_rbd_delete Rbd0) $(rpc bdev_rbd_unregister_cluster ceph0)"
+check_eq "bdev_rbd_delete Rbd0, Rbd2 and Rbd3, then bdev_rbd_unregister_cluster ceph0" "true true true true" \
+    "$(rpc bdev_rbd_delete Rbd0) $(rpc bdev_rbd_delete Rbd2) $(rpc bdev_rbd_delete Rbd3) $(rpc bdev_rbd_unregister_cluster ceph0)"
 check_eq "no cluster is left" "[]" "$(rpc bdev_rbd_get_clusters_info)"
 tgt_stop
 check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
