@@ -26,6 +26,7 @@ MON_V2_PORT=$(e2e_free_port)
 MON_V1_PORT=$(e2e_free_port)
 export CEPH_CONF="$CEPH_DIR/ceph.conf"
 
+# shellcheck disable=SC2317 # called through the EXIT trap
 rbd_cleanup() {
     e2e_cleanup
     if [ -d "$CEPH_DIR" ]; then
@@ -34,6 +35,7 @@ rbd_cleanup() {
 }
 trap rbd_cleanup EXIT
 
+# shellcheck disable=SC2317 # called through check
 # qio LUN COMMAND...: qemu-io commands on LUN (raw over libiscsi); fails when one of them reports a failure
 # (qemu-io exits 0 even then).
 qio() {
