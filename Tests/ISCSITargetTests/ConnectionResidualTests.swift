@@ -59,6 +59,16 @@ import Testing
         #expect(dataIn.residualCount == 10_000 - 512)
     }
 
+    @Test func readWithAnExpectedLengthNearFourGiBUnderflows() throws {
+        let initiator = try ConnectionTestInitiator()
+        _ = try initiator.login(keys: self.normal)
+        let read = initiator.command(cdb: self.read10(blocks: 1), read: true, expectedLength: UInt32.max)
+        try initiator.send(read.makePDU())
+        let dataIn = try #require(try initiator.receiveAll().last.map { try SCSIDataInPDU($0) })
+        #expect(dataIn.status == 0 && dataIn.data.readableBytes == 512)
+        #expect(dataIn.residualUnderflow && dataIn.residualCount == UInt32.max - 512)
+    }
+
     @Test func writeCutShortByTheExpectedLengthOverflows() throws {
         let initiator = try ConnectionTestInitiator()
         _ = try initiator.login(keys: self.normal)

@@ -119,7 +119,7 @@ extension ISCSIConnectionHandler {
     private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
         var dataIn = self.encoder.payloadBuffer(
-            capacity: write.prepared.dataInLimit,
+            capacity: Self.dataInCapacity(of: write.prepared),
             allocator: context.channel.allocator
         )
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
@@ -132,6 +132,17 @@ extension ISCSIConnectionHandler {
             context: context
         )
     }
+
+    /// The room to allocate for a command's data-in: a read's transfer (at most the maximum transfer length),
+    /// or for other commands what they may return up to a small size, past which the buffer grows as they write.
+    /// Never the data-in limit alone: an expected data transfer length near 4 GiB must not become an allocation.
+    private static func dataInCapacity(of prepared: SCSIPreparedCommand) -> Int {
+        min(prepared.dataInLimit, prepared.transferLength ?? Self.initialDataInCapacity)
+    }
+
+    /// The data-in room of a command that is not a block transfer: more than any descriptor-style answer
+    /// (INQUIRY, MODE SENSE, REPORT LUNS of a few LUNs) needs.
+    private static let initialDataInCapacity = 64 * 1024
 
     /// Answers a command that ran: now, or after its ``SCSICompletion/responseDelay`` while it waits in the task
     /// table, where task management can still cancel it and where it keeps its slot of the command window.
