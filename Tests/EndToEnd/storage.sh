@@ -23,7 +23,7 @@ qio() {
     for command in "$@"; do
         args+=(-c "$command")
     done
-    timeout 60 qemu-io -f raw "${args[@]}" "$URL"
+    timeout 60 qemu-io -f raw ${QIO_CACHE:+-t "$QIO_CACHE"} "${args[@]}" "$URL"
 }
 
 # check_qio DESCRIPTION COMMAND...: the qemu-io commands all succeed (qemu-io exits 0 even when a command
@@ -224,8 +224,10 @@ e2e_wait_port "$PORT"
 strace -f -qq -e trace=fdatasync,fsync,pwritev2 -o "$STRACE_LOG" -p "$TGT_PID" &
 tracer=$!
 sleep 1
-# Each FUA write is followed by a plain write, so no flush is skipped as having nothing to flush.
-check_qio "three FUA writes and three flushes" "write -f -P 1 0 4k" "write -P 4 1M 4k" "flush" \
+# Each FUA write is followed by a plain write, so no flush is skipped as having nothing to flush. qemu-io's
+# default cache mode is writethrough, which puts FUA on every write once MODE SENSE says DPOFUA: writeback
+# leaves it to `write -f`.
+QIO_CACHE=writeback check_qio "three FUA writes and three flushes" "write -f -P 1 0 4k" "write -P 4 1M 4k" "flush" \
     "write -f -P 2 4k 4k" "write -P 5 1M 4k" "flush" "write -f -P 3 8k 4k" "write -P 6 1M 4k" "flush"
 sleep 0.5
 kill -INT "$tracer"
