@@ -11,7 +11,7 @@
 # Environment: RUN_KERNEL_INITIATOR=1 installs and runs the Linux-kernel-initiator suite and the guest
 # scenarios of the hotplug and redirect suites (a QEMU guest each, 1-4 minutes without KVM; the default
 # with CI=true), =0 skips them; unset, they run if their tools are installed. E2E_TIMEOUT (seconds,
-# default 900) bounds each end-to-end suite.
+# default 900) bounds each end-to-end suite; a suite's "# e2e-timeout: SECONDS" line can raise its own bound.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -128,7 +128,10 @@ if wants e2e || [ ${#SUITES[@]} -gt 0 ]; then
             continue
         fi
         log=$(mktemp "/tmp/e2e-$name.XXXXXX.log")
-        timeout --kill-after=30 "$E2E_TIMEOUT" bash "$suite" 2>&1 | tee "$log"
+        # A suite that builds something of its own may ask for more time with a "# e2e-timeout: SECONDS" line.
+        bound=$(sed -n 's/^# e2e-timeout: \([0-9][0-9]*\)$/\1/p' "$suite" | head -n 1)
+        bound=$((${bound:-0} > E2E_TIMEOUT ? ${bound:-0} : E2E_TIMEOUT))
+        timeout --kill-after=30 "$bound" bash "$suite" 2>&1 | tee "$log"
         status=${PIPESTATUS[0]}
         # The suite's own summary line: its last "N passed, M failed".
         summary=$(grep -E '(^|[ :])[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -137,7 +140,7 @@ if wants e2e || [ ${#SUITES[@]} -gt 0 ]; then
             E2E_FAILED=$((E2E_FAILED + BASH_REMATCH[2]))
         fi
         if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-            echo "$name: timed out after $E2E_TIMEOUT s"
+            echo "$name: timed out after $bound s"
         fi
         if [ "$status" -ne 0 ] && ! [[ "$summary" =~ [1-9][0-9]*\ failed ]]; then
             # A crash or timeout without a failed assertion still counts as one failure.

@@ -8,6 +8,8 @@
 # FUZZ_SKIP_BUILD=1 reuses the existing build; FUZZ_KEEP=1 keeps the working corpora and logs.
 # Crash inputs are copied to $FUZZ_ARTIFACTS (default /tmp/fuzz-artifacts). Prints one line per target and
 # finally exactly "N passed, M failed"; exits 1 on any failure.
+# It builds a second copy of the package (release, --sanitize=fuzzer): allow it 30 minutes on a busy machine.
+# e2e-timeout: 1800
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
