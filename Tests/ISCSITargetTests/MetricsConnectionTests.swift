@@ -63,7 +63,7 @@ import Testing
         #expect(counters.writtenBytes == 1024)
         #expect(counters.readBytes == 1024)
         #expect(counters.errors == 1)
-        #expect(counters.latencyBuckets.reduce(0, +) == 3)
+        #expect(counters.latencyBuckets.indices.reduce(0) { $0 + counters.latencyBuckets[$1] } == 3)
     }
 
     @Test func countersOutliveTheirConnection() throws {

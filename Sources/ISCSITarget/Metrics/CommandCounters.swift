@@ -1,8 +1,9 @@
 /// The counters of one series (a target, an initiator and a LUN): SCSI commands answered, block bytes read and
 /// written, CHECK CONDITION responses, and a command latency histogram with fixed buckets.
 ///
-/// A plain value, mutated only on the event loop of the connection that owns it; scrapes copy it on that loop.
-public struct CommandCounters: Sendable, Hashable {
+/// A plain value without heap storage, mutated only on the event loop of the connection that owns it; scrapes
+/// copy it on that loop.
+public struct CommandCounters: Sendable {
     /// The upper bounds of the latency buckets, in nanoseconds (10 µs to 10 s); a last, unbounded bucket follows.
     public static let bucketBoundsNanoseconds: [UInt64] = [
         10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
@@ -21,7 +22,7 @@ public struct CommandCounters: Sendable, Hashable {
     /// The sum of the latencies, in nanoseconds.
     public var latencySumNanoseconds: UInt64 = 0
     /// Per bucket (not cumulative) command counts; the last element counts commands above every bound.
-    public var latencyBuckets = [UInt64](repeating: 0, count: CommandCounters.bucketBoundsNanoseconds.count + 1)
+    public var latencyBuckets = InlineArray<20, UInt64>(repeating: 0)
 
     public init() {}
 
@@ -37,13 +38,20 @@ public struct CommandCounters: Sendable, Hashable {
         self.latencyBuckets[Self.bucketIndex(ofNanoseconds: latencyNanoseconds)] &+= 1
     }
 
-    /// The bucket a latency falls in: the first whose bound is at least the latency.
+    /// The bucket a latency falls in: the first whose bound is at least the latency. The bounds are 1, 2.5 and 5
+    /// times each power of ten from 10 µs, computed here rather than read from ``bucketBoundsNanoseconds``, whose
+    /// lazy global initialisation would be checked on every command.
     static func bucketIndex(ofNanoseconds nanoseconds: UInt64) -> Int {
+        var decade: UInt64 = 10_000
         var index = 0
-        while index < Self.bucketBoundsNanoseconds.count, nanoseconds > Self.bucketBoundsNanoseconds[index] {
-            index += 1
+        while index < 18 {
+            if nanoseconds <= decade { return index }
+            if nanoseconds <= decade / 2 * 5 { return index + 1 }
+            if nanoseconds <= decade * 5 { return index + 2 }
+            decade *= 10
+            index += 3
         }
-        return index
+        return nanoseconds <= decade ? 18 : 19
     }
 
     /// Adds every counter of `other`.

@@ -8,7 +8,8 @@ final class ConnectionMetrics {
     let target: String
     let initiator: String
     /// The counters of each LUN the connection addressed, by raw LUN field; a handful, searched linearly.
-    private(set) var logicalUnits: [(field: UInt64, counters: CommandCounters)] = []
+    /// Only its event loop touches them, so the dynamic exclusivity check of every command is left out.
+    @exclusivity(unchecked) private(set) var logicalUnits: [(field: UInt64, counters: CommandCounters)] = []
 
     init(target: String, initiator: String) {
         self.target = target
