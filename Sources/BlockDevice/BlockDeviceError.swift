@@ -10,4 +10,7 @@ public enum BlockDeviceError: Error, Sendable, Hashable {
     case notFound
     /// A system call failed with this errno, e.g. opening a file bdev's file (`-errno`).
     case system(errno: Int32)
+    /// A shared library the device needs could not be loaded (librbd on a machine without Ceph); the text says
+    /// why (`-EOPNOTSUPP` with that text).
+    case libraryUnavailable(String)
 }

@@ -45,6 +45,10 @@ actor TargetConfiguration {
     var bdevOptions = BlockDeviceOptions()
     /// How many malloc bdevs were created without a name (the next default name is `Malloc<count>`).
     var autoNamedMallocCount = 0
+    /// Ceph clusters registered with bdev_rbd_register_cluster, in registration order.
+    var rbdClusters: [RBDCluster] = []
+    /// How many RBD bdevs were created (an unnamed one is called `Ceph<count>`).
+    var createdRBDCount = 0
 
     init(
         store: ConfigurationStore,

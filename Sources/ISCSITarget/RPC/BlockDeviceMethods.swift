@@ -153,12 +153,16 @@ enum BlockDeviceMethods {
                 else { throw RPCError.errno(19) }
                 return [blockDeviceJSON(device)]
             },
-        ] + TestBlockDeviceMethods.methods(configuration, devices: devices)
+        ] + RBDMethods.methods(configuration) + TestBlockDeviceMethods.methods(configuration, devices: devices)
             + IOStatisticsMethods.methods(devices: devices)
     }
 
-    /// bdev_get_bdevs' `driver_specific` object: the file of an aio bdev, as SPDK prints it.
+    /// bdev_get_bdevs' `driver_specific` object: the file of an aio bdev or the image of an RBD bdev, as SPDK
+    /// prints them.
     static func driverSpecificJSON(of device: any BlockDevice) -> JSONValue {
+        if let rbd = device as? RBDBlockDevice {
+            return RBDMethods.driverSpecificJSON(rbd)
+        }
         guard let file = device as? FileBlockDevice else { return .object(JSONObject()) }
         let aio: JSONValue = .object(
             JSONObject([
@@ -214,6 +218,7 @@ extension BlockDeviceError {
         case .exists: .errno(17)
         case .notFound: .errno(19)
         case .system(let errno): .errno(errno)
+        case .libraryUnavailable(let reason): RPCError(code: -95, message: reason)
         }
     }
 }

@@ -12,9 +12,16 @@ enum SubsystemConfigWriter {
         return .object(JSONObject(members))
     }
 
-    /// bdev_set_options, the malloc, null, file (aio), delay and error bdevs, their rate limits, then
-    /// bdev_wait_for_examine.
-    static func blockDeviceConfig(options: BlockDeviceOptions, devices: [any BlockDevice]) -> JSONValue {
+    /// bdev_set_options, the registered Ceph clusters, the malloc, null, file (aio), RBD, delay and error bdevs, their
+    /// rate limits, then bdev_wait_for_examine.
+    ///
+    /// Unlike SPDK, the Ceph cluster registrations and each RBD bdev's `cluster_name` are written, so a saved
+    /// configuration that uses a registered cluster restores.
+    static func blockDeviceConfig(
+        options: BlockDeviceOptions,
+        rbdClusters: [RBDCluster] = [],
+        devices: [any BlockDevice]
+    ) -> JSONValue {
         var entries = [
             Self.entry(
                 "bdev_set_options",
@@ -29,6 +36,10 @@ enum SubsystemConfigWriter {
                 )
             )
         ]
+        for cluster in rbdClusters {
+            let params = [("name", JSONValue.string(cluster.name))] + RBDMethods.clusterMembers(cluster)
+            entries.append(Self.entry("bdev_rbd_register_cluster", .object(JSONObject(params))))
+        }
         // Creation order: a reload registers them in the same order (bdev_get_bdevs lists them alike), and each
         // base device comes before the devices stacked on it.
         entries += devices.compactMap(Self.deviceEntry)
@@ -47,6 +58,7 @@ enum SubsystemConfigWriter {
         case let malloc as MallocBlockDevice: Self.mallocEntry(malloc)
         case let null as NullBlockDevice: Self.nullEntry(null)
         case let file as FileBlockDevice: Self.fileEntry(file)
+        case let rbd as RBDBlockDevice: Self.rbdEntry(rbd)
         default: Self.stackedEntry(device)
         }
     }
@@ -112,6 +124,32 @@ enum SubsystemConfigWriter {
         return Self.entry("bdev_aio_create", .object(JSONObject(params)))
     }
 
+    /// bdev_rbd_create: SPDK's members, plus `cluster_name` for a device on a registered cluster.
+    static func rbdEntry(_ device: RBDBlockDevice) -> JSONValue {
+        Self.rbdEntry(device.configuration, clusterName: device.cluster?.name)
+    }
+
+    /// bdev_rbd_create for a device created with `configuration` on the cluster `clusterName` (nil: its own
+    /// connection, written as `user_id` and `config`).
+    static func rbdEntry(_ configuration: RBDBlockDevice.Configuration, clusterName: String?) -> JSONValue {
+        var params: [(String, JSONValue)] = [
+            ("name", .string(configuration.name)),
+            ("pool_name", .string(configuration.poolName)),
+            ("rbd_name", .string(configuration.imageName)),
+            ("block_size", .integer(Int64(configuration.blockSize))),
+        ]
+        if let clusterName {
+            params.append(("cluster_name", .string(clusterName)))
+        } else {
+            params += RBDMethods.ownSettingsMembers(configuration.settings)
+        }
+        params.append(("uuid", .string(configuration.uuid.uuidString.lowercased())))
+        if configuration.isReadOnly {
+            params.append(("read_only", true))
+        }
+        return Self.entry("bdev_rbd_create", .object(JSONObject(params)))
+    }
+
     /// bdev_delay_create or bdev_error_create for a device stacked on another; nil for other devices.
     private static func stackedEntry(_ device: any BlockDevice) -> JSONValue? {
         let uuid: JSONValue = .string(device.uuid.uuidString.lowercased())
@@ -159,6 +197,10 @@ extension TargetConfiguration {
 
     /// The "bdev" config.
     var blockDeviceConfig: JSONValue {
-        SubsystemConfigWriter.blockDeviceConfig(options: self.bdevOptions, devices: self.blockDevices.devices)
+        SubsystemConfigWriter.blockDeviceConfig(
+            options: self.bdevOptions,
+            rbdClusters: self.rbdClusters,
+            devices: self.blockDevices.devices
+        )
     }
 }
