@@ -3,6 +3,7 @@ import PackageDescription
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
 
@@ -43,7 +44,9 @@ let package = Package(
         // Portal groups, initiator groups, target nodes, sessions, connections and their RPC methods.
         .target(
             name: "ISCSITarget",
-            dependencies: ["ISCSIWire", "ISCSIProtocol", "SCSI", "BlockDevice", "JSONRPC", nioCore, nioPosix, logging]
+            dependencies: [
+                "ISCSIWire", "ISCSIProtocol", "SCSI", "BlockDevice", "JSONRPC", nioCore, nioPosix, nioHTTP1, logging,
+            ]
         ),
         .executableTarget(name: "iscsi_tgt", dependencies: ["ISCSITarget", "JSONRPC", nioCore, nioPosix, logging]),
         .executableTarget(name: "iscsi-rpc", dependencies: ["JSONRPC", nioCore, nioPosix]),
@@ -69,7 +72,7 @@ let package = Package(
         .testTarget(
             name: "ISCSITargetTests",
             dependencies: [
-                "ISCSITarget", "ISCSIWire", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, logging,
+                "ISCSITarget", "ISCSIWire", "JSONRPC", "BlockDevice", "SCSI", nioCore, nioPosix, nioHTTP1, logging,
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),

@@ -3,7 +3,7 @@ import BlockDevice
 extension SCSIOperation {
     /// The block I/O the operation performs, whose device-added latency (``BlockDevice/responseDelay(for:)``)
     /// its response waits for; nil for commands that only describe the device.
-    var blockIOKind: BlockIOKind? {
+    public var blockIOKind: BlockIOKind? {
         switch self {
         case .blockTransfer(let transfer):
             transfer.direction == .read ? .read : .write

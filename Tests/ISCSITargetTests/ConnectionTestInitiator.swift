@@ -25,13 +25,15 @@ final class ConnectionTestInitiator {
     /// A new connection; with `sharing`, to the same target instance as that initiator's connection.
     init(
         snapshot: ConfigurationSnapshot = ConnectionTestInitiator.defaultSnapshot(),
-        sharing other: ConnectionTestInitiator? = nil
+        sharing other: ConnectionTestInitiator? = nil,
+        metrics: ISCSIMetrics? = nil
     ) throws {
         self.channel.localAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 3260)
         self.channel.remoteAddress = try SocketAddress(ipAddress: "127.0.0.1", port: 50_000)
         self.registry = other?.registry ?? ConnectionRegistry()
         self.plane =
-            other?.plane ?? ISCSIDataPlane(configuration: ConfigurationStore(snapshot), connections: self.registry)
+            other?.plane
+            ?? ISCSIDataPlane(configuration: ConfigurationStore(snapshot), connections: self.registry, metrics: metrics)
         try self.plane.configure(channel: self.channel, portalGroupTag: 1)
         try self.channel.connect(to: self.channel.remoteAddress!).wait()
     }

@@ -41,6 +41,17 @@ import Testing
         #expect(try #require(options(["--config-autosave=/x.json", "-c", "/y.json"])).configFile == "/y.json")
     }
 
+    @Test func metricsEndpoint() throws {
+        #expect(try #require(options([])).metricsEndpoint == nil)
+        let endpoint = try #require(options(["--metrics", "127.0.0.1:9100"])?.metricsEndpoint)
+        #expect(endpoint.host == "127.0.0.1" && endpoint.port == 9100)
+        let ipv6 = try #require(options(["--metrics=[::1]:9100"])?.metricsEndpoint)
+        #expect(ipv6.host == "::1" && ipv6.description == "[::1]:9100")
+        for bad in ["127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", ":9100", "::1:9100", "host:port"] {
+            #expect(failure(["--metrics", bad]) == "Invalid --metrics address \(bad): expected HOST:PORT")
+        }
+    }
+
     @Test func unknownLogFlagFails() {
         #expect(failure(["-L", "nope"]) == "unknown flag: nope")
     }

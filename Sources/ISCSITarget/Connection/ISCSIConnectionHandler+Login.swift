@@ -119,6 +119,11 @@ extension ISCSIConnectionHandler {
                 initiatorPortName: Self.initiatorPortName(sessionRequest.initiatorName, isid: sessionRequest.isid)
             )
         }
+        if let target, let registry = self.metricsRegistry, self.metrics == nil {
+            let metrics = ConnectionMetrics(target: target.name, initiator: sessionRequest.initiatorName)
+            registry.shard(of: context.eventLoop).attach(metrics)
+            self.metrics = metrics
+        }
         if let target {
             let key = SessionTable.Key(
                 initiatorName: sessionRequest.initiatorName,

@@ -8,6 +8,7 @@ extension ISCSIConnectionHandler {
     /// else after soliciting the rest with R2Ts.
     func executeSCSICommand(_ command: SCSICommandPDU, header: ISCSIBasicHeaderSegment, context: ChannelHandlerContext)
     {
+        let arrival = self.metrics == nil ? 0 : NIODeadline.now().uptimeNanoseconds
         self.session?.refreshDevice()
         // The nexus is taken out of the session while it changes, so that neither is copied per command.
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else {
@@ -27,13 +28,21 @@ extension ISCSIConnectionHandler {
         self.session?.nexus = nexus
         switch preparation {
         case .completed(let completion):
-            self.finish(command, with: completion, dataIn: ByteBuffer(), wantedLength: 0, context: context)
+            self.finish(
+                command,
+                with: completion,
+                dataIn: ByteBuffer(),
+                wantedLength: 0,
+                meter: CommandMeter(arrivalUptimeNanoseconds: arrival),
+                context: context
+            )
         case .ready(let prepared):
             var write = PendingWrite(
                 command: command,
                 prepared: prepared,
                 maxBurstLength: Int(self.session?.parameters.maxBurstLength ?? 0)
             )
+            write.arrivalUptimeNanoseconds = arrival
             if write.isComplete {
                 self.run(write, context: context)
                 return
@@ -91,6 +100,7 @@ extension ISCSIConnectionHandler {
                 with: .checkCondition(SenseData(key: .abortedCommand, code: Self.dataPhaseError)),
                 dataIn: ByteBuffer(),
                 wantedLength: write.prepared.dataOutLength,
+                meter: CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds),
                 context: context
             )
         }
@@ -129,6 +139,7 @@ extension ISCSIConnectionHandler {
             with: completion,
             dataIn: consume dataIn,
             wantedLength: write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil),
+            meter: CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared),
             context: context
         )
     }
@@ -148,15 +159,29 @@ extension ISCSIConnectionHandler {
     /// table, where task management can still cancel it and where it keeps its slot of the command window.
     ///
     /// Read data the initiator did not ask for (R bit clear, as in a READ sent as a write) is not sent.
+    /// With metrics on, the command is counted here, its latency including the response delay.
     private func finish(
         _ command: SCSICommandPDU,
         with completion: SCSICompletion,
         dataIn: consuming ByteBuffer,
         wantedLength: Int?,
+        meter: CommandMeter,
         context: ChannelHandlerContext
     ) {
         if !command.isRead {
             dataIn = ByteBuffer()
+        }
+        if let metrics = self.metrics {
+            let isGood = completion.status == .good
+            let now = NIODeadline.now().uptimeNanoseconds
+            let delay = UInt64(max(0, completion.responseDelay.nanoseconds))
+            metrics.record(
+                logicalUnitField: command.logicalUnitNumber,
+                readBytes: isGood && meter.readsBlocks ? dataIn.readableBytes : 0,
+                writtenBytes: isGood ? meter.writtenBytes : 0,
+                isError: completion.status == .checkCondition,
+                latencyNanoseconds: (now &- meter.arrivalUptimeNanoseconds) &+ delay
+            )
         }
         guard completion.responseDelay > .zero else {
             self.commandCompleted(isImmediate: command.isImmediate)

@@ -32,6 +32,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     /// This connection's entry in `sessions`, once a Normal session is in full feature phase.
     var sessionKey: SessionTable.Key?
     let portalGroupTag: Int32
+    /// Where Normal sessions register their counters; nil without `--metrics`.
+    let metricsRegistry: ISCSIMetrics?
+    /// This connection's command counters, once a Normal session is in full feature phase with metrics on.
+    var metrics: ConnectionMetrics?
 
     var phase = Phase.login
     var reader = PDUReader()
@@ -65,13 +69,15 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         configuration: ConfigurationStore,
         registry: ConnectionRegistry,
         sessions: SessionTable,
-        portalGroupTag: Int32
+        portalGroupTag: Int32,
+        metricsRegistry: ISCSIMetrics? = nil
     ) {
         self.connection = connection
         self.configuration = configuration
         self.registry = registry
         self.sessions = sessions
         self.portalGroupTag = portalGroupTag
+        self.metricsRegistry = metricsRegistry
         self.login = LoginStateMachine(settings: Self.loginSettings(configuration.snapshot.options))
     }
 
@@ -123,6 +129,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
             device.noteNexusLoss(nexus)
         }
         self.session = nil
+        if let metrics = self.metrics, let registry = self.metricsRegistry {
+            registry.shard(of: context.eventLoop).detach(metrics)
+            self.metrics = nil
+        }
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)
         if let key = self.sessionKey {

@@ -6,11 +6,13 @@ public struct ISCSIDataPlane: ISCSIConnectionAcceptor {
     private let configuration: ConfigurationStore
     private let connections: ConnectionRegistry
     private let sessions = SessionTable()
+    private let metrics: ISCSIMetrics?
 
-    /// Creates the acceptor.
-    public init(configuration: ConfigurationStore, connections: ConnectionRegistry) {
+    /// Creates the acceptor; with `metrics`, Normal sessions count their SCSI commands there (`--metrics`).
+    public init(configuration: ConfigurationStore, connections: ConnectionRegistry, metrics: ISCSIMetrics? = nil) {
         self.configuration = configuration
         self.connections = connections
+        self.metrics = metrics
     }
 
     public func configure(channel: any Channel, portalGroupTag: Int32) throws {
@@ -19,7 +21,8 @@ public struct ISCSIDataPlane: ISCSIConnectionAcceptor {
             configuration: self.configuration,
             registry: self.connections,
             sessions: self.sessions,
-            portalGroupTag: portalGroupTag
+            portalGroupTag: portalGroupTag,
+            metricsRegistry: self.metrics
         )
         try channel.pipeline.syncOperations.addHandler(handler)
     }

@@ -28,6 +28,8 @@ struct PendingWrite {
     let command: SCSICommandPDU
     let prepared: SCSIPreparedCommand
     let maxBurstLength: Int
+    /// When the command arrived (uptime nanoseconds), for its latency; 0 when metrics are off.
+    var arrivalUptimeNanoseconds: UInt64 = 0
     private(set) var segments: [ByteBuffer] = []
     private(set) var received = 0
     private(set) var burst: Burst?

@@ -9,6 +9,8 @@ enum AppOption: CaseIterable, Sendable {
     case lcores, noHuge, noRPCServer, enforceNUMA, daemonize, stateDir
     /// Beyond SPDK: `--config-autosave PATH`.
     case configAutosave
+    /// Beyond SPDK: `--metrics HOST:PORT`.
+    case metrics
 
     /// The `--long` name; `nil` for `-b`, which has none.
     var longName: String? {
@@ -51,6 +53,7 @@ enum AppOption: CaseIterable, Sendable {
         case .daemonize: nil
         case .stateDir: "state-dir"
         case .configAutosave: "config-autosave"
+        case .metrics: "metrics"
         }
     }
 
@@ -84,7 +87,8 @@ enum AppOption: CaseIterable, Sendable {
         switch self {
         case .config, .json, .tpointGroup, .shmID, .cpumask, .memChannels, .mainCore, .rpcSocket, .memSize,
             .pciBlocked, .logFlag, .pciAllowed, .hugeDir, .numTraceEntries, .iovaMode, .baseVirtaddr, .envContext,
-            .rpcsAllowed, .vfioVFToken, .msgMempoolSize, .lcores, .stateDir, .configAutosave:
+            .rpcsAllowed, .vfioVFToken, .msgMempoolSize, .lcores, .stateDir, .configAutosave,
+            .metrics:
             true
         case .jsonIgnoreInitErrors, .limitCoredump, .singleFileSegments, .help, .noPCI, .version, .hugeUnlink,
             .interruptMode, .silenceNoticeLog, .waitForRPC, .disableCPUMaskLocks, .noHuge, .noRPCServer,

@@ -39,6 +39,8 @@ struct AppOptions: Equatable, Sendable {
     var disableCoreLocks = false
     /// `--state-dir`: where persistent reservations are kept across restarts (ours; SPDK has no such option).
     var stateDirectory = "/var/lib/iscsi_tgt"
+    /// `--metrics HOST:PORT` (ours): serve Prometheus metrics over HTTP there; nil serves none.
+    var metricsEndpoint: MetricsEndpoint?
 }
 
 /// What the command line asks for.

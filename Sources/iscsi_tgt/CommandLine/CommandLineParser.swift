@@ -144,6 +144,11 @@ struct CommandLineParser {
             options.waitForRPC = true
         case .stateDir:
             options.stateDirectory = value
+        case .metrics:
+            guard let endpoint = MetricsEndpoint(parsing: value) else {
+                throw Failure(message: "Invalid --metrics address \(value): expected HOST:PORT")
+            }
+            options.metricsEndpoint = endpoint
         case .rpcsAllowed:
             let names = value.split(separator: ",").map(String.init)
             guard !names.isEmpty else { throw Failure(message: "Invalid --rpcs-allowed argument") }

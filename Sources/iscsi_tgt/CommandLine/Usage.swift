@@ -25,6 +25,7 @@ enum Usage {
              --state-dir <path>          keep persistent reservations (APTPL) here (default /var/lib/iscsi_tgt)
              --config-autosave <file>    load <file> at startup if it exists (instead of -c); rewrite it
                                          atomically after every RPC that changes the configuration
+             --metrics <host:port>       serve Prometheus metrics on http://<host:port>/metrics (off by default)
 
         Memory options:
          -s, --mem-size <size>           MiB or with unit (1G); checked, not yet a cap on block-device memory

@@ -56,8 +56,9 @@ struct Application {
             logger: Logger(label: "iscsi"),
             reservationStates: ReservationStateDirectory(path: options.stateDirectory, logger: Logger(label: "scsi"))
         )
+        let metrics = options.metricsEndpoint.map { _ in ISCSIMetrics() }
         service.setConnectionAcceptor(
-            ISCSIDataPlane(configuration: service.configuration, connections: service.connections)
+            ISCSIDataPlane(configuration: service.configuration, connections: service.connections, metrics: metrics)
         )
         let initializer = FrameworkInitializer(service: service, table: table, logger: logger)
         let server = RPCServerSlot()
@@ -80,19 +81,38 @@ struct Application {
         }
 
         let status: Int32
-        if let failure = await start(
-            configFile: configFile,
-            table: table,
-            group: group,
-            initializer: initializer,
-            server: server,
-            autosaver: autosaver
-        ) {
+        var metricsListener: (any Channel)?
+        var failure: String?
+        if let endpoint = options.metricsEndpoint, let metrics {
+            do {
+                metricsListener = try await MetricsServer.start(
+                    host: endpoint.host,
+                    port: endpoint.port,
+                    metrics: metrics,
+                    group: group
+                )
+                logger.notice("Serving metrics on http://\(endpoint)/metrics")
+            } catch {
+                failure = "Cannot serve metrics on \(endpoint): \(error)"
+            }
+        }
+        if failure == nil {
+            failure = await start(
+                configFile: configFile,
+                table: table,
+                group: group,
+                initializer: initializer,
+                server: server,
+                autosaver: autosaver
+            )
+        }
+        if let failure {
             status = fail(failure)
         } else {
             status = await shutdown.wait()
             logger.notice("Shutting down (exit status \(status))")
         }
+        try? await metricsListener?.close()
         await service.shutdown()
         await server.close()
         do {
