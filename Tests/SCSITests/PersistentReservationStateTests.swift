@@ -392,6 +392,72 @@ struct PersistentReservationStateTests {
         #expect(unknown.status == .reservationConflict)
     }
 
+    @Test(arguments: PersistentReservationType.allCases)
+    func preemptAndAbortNamesThePreemptedNexusesTasks(_ type: PersistentReservationType) {
+        var state = Self.reserved(type, third: true)
+        var preempt = state
+        let request = PersistentReserveOutRequest(
+            serviceAction: .preemptAndAbort,
+            type: type.rawValue,
+            reservationKey: Self.secondKey,
+            serviceActionKey: type.isAllRegistrants ? 0 : Self.firstKey
+        )
+        let outcome = state.apply(request, from: Self.second)
+        #expect(outcome.status == .good)
+        let tasks = outcome.preemptedTasks
+        #expect(tasks?.preemptingNexus == Self.second)
+        #expect(tasks?.includes(Self.first) == true)
+        #expect(tasks?.includes(Self.second) == false)
+        #expect(tasks?.includes(Self.third) == type.isAllRegistrants)
+        // The completion carries them to the transport; PREEMPT aborts nothing.
+        #expect(outcome.completion.preemptedTasks == outcome.preemptedTasks)
+        var plain = request
+        plain.serviceAction = .preempt
+        #expect(preempt.apply(plain, from: Self.second).preemptedTasks == nil)
+    }
+
+    @Test func preemptAndAbortOfRegistrationsOnly() {
+        var state = Self.reserved(.writeExclusive, third: true)
+        let outcome = state.apply(
+            .init(
+                serviceAction: .preemptAndAbort,
+                type: PersistentReservationType.writeExclusive.rawValue,
+                reservationKey: Self.secondKey,
+                serviceActionKey: Self.thirdKey
+            ),
+            from: Self.second
+        )
+        #expect(outcome.status == .good)
+        #expect(state.reservation == PersistentReservation(type: .writeExclusive, holder: Self.first))
+        #expect(outcome.preemptedTasks?.registrations.map(\.nexus) == [Self.third])
+        #expect(outcome.preemptedTasks?.includes(Self.first) == false)
+        #expect(outcome.preemptedTasks?.includes(Self.third) == true)
+        // A conflict aborts nothing.
+        let conflict = state.apply(
+            .init(serviceAction: .preemptAndAbort, reservationKey: Self.thirdKey, serviceActionKey: Self.firstKey),
+            from: Self.third
+        )
+        #expect(conflict.status == .reservationConflict)
+        #expect(conflict.preemptedTasks == nil)
+    }
+
+    @Test func preemptedTasksFollowAllTargetPortsRegistrations() {
+        let otherPort = NexusIdentifier(initiatorPortName: Self.first.initiatorPortName, relativeTargetPortID: 2)
+        let tasks = PreemptedTasks(
+            registrations: [.init(nexus: Self.first, key: Self.firstKey, allTargetPorts: true)],
+            preemptingNexus: Self.second
+        )
+        #expect(tasks.includes(otherPort))
+        let onePort = PreemptedTasks(
+            registrations: [.init(nexus: Self.first, key: Self.firstKey)],
+            preemptingNexus: Self.second
+        )
+        #expect(!onePort.includes(otherPort))
+        // The preempting nexus keeps its tasks even when its own key was among those preempted.
+        let own = PreemptedTasks(registrations: [.init(nexus: Self.second, key: 1)], preemptingNexus: Self.second)
+        #expect(!own.includes(Self.second))
+    }
+
     @Test func preemptWithoutReservationNeedsAKey() {
         var state = PersistentReservationState()
         _ = state.apply(.init(serviceAction: .register, serviceActionKey: 1), from: Self.first)

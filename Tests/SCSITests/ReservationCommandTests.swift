@@ -189,6 +189,37 @@ struct ReservationCommandTests {
         #expect(self.run(Self.testUnitReady, second: true).completion == .good())
     }
 
+    @Test mutating func preemptAndAbortNamesTheTasksToAbortAndTASIsChangeable() {
+        #expect(self.reserveOut(.register, serviceActionKey: 0xAA) == .good())
+        #expect(self.reserveOut(.register, second: true, serviceActionKey: 0xBB) == .good())
+        #expect(self.reserveOut(.reserve, type: .writeExclusive, key: 0xAA) == .good())
+        let outcome = self.reserveOut(
+            .preemptAndAbort,
+            second: true,
+            type: .writeExclusive,
+            key: 0xBB,
+            serviceActionKey: 0xAA
+        )
+        #expect(outcome.status == .good)
+        #expect(outcome.preemptedTasks?.includes(self.fixture.nexus.identifier) == true)
+        #expect(outcome.preemptedTasks?.includes(self.second.identifier) == false)
+        let preempted = self.run(Self.testUnitReady).completion
+        #expect(preempted == .checkCondition(SenseData(key: .unitAttention, code: .registrationsPreempted)))
+
+        // TAS (control mode page byte 5 bit 6) is changeable, reported and saved in the logical unit.
+        let control = [0x1A, 0x08, 0x0A, 0, 255, 0] as [UInt8]
+        let changeable = self.run([0x1A, 0x08, 0x4A, 0, 255, 0] as [UInt8], second: true).data
+        #expect(changeable.count == 16 && changeable[4 + 5] & 0x40 != 0)
+        var page = self.run(control, second: true).data
+        #expect(page[4 + 5] & 0x40 == 0)
+        page[0] = 0
+        page[4 + 5] |= 0x40
+        let select = [0x15, 0x10, 0, 0, UInt8(page.count), 0] as [UInt8]
+        #expect(self.run(select, second: true, dataOut: ByteBuffer(bytes: page)).completion == .good())
+        #expect(self.fixture.logicalUnit.reportsTaskAbortedStatus)
+        #expect(self.run(control, second: true).data[4 + 5] & 0x40 != 0)
+    }
+
     @Test mutating func clearTellsTheOtherRegistrants() {
         #expect(self.reserveOut(.register, serviceActionKey: 0xAA) == .good())
         #expect(self.reserveOut(.register, second: true, serviceActionKey: 0xBB) == .good())

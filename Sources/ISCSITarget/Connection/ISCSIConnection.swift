@@ -1,5 +1,6 @@
 import ISCSIProtocol
 import NIOCore
+import SCSI
 import Synchronization
 
 /// The control plane's handle on one live connection (`ISCSIConnectionHandle`): its reported state,
@@ -46,11 +47,13 @@ final class ISCSIConnection: ISCSIConnectionHandle {
         }
     }
 
-    /// Terminates the connection's tasks in `scope`, on its event loop (task management on another session).
-    func terminateTasks(in scope: TaskManagementScope) {
+    /// Terminates the connection's tasks in `scope`, on its event loop (task management on another session; with
+    /// `preempted`, a PREEMPT AND ABORT that reaches only the preempted I_T nexuses).
+    func terminateTasks(in scope: TaskManagementScope, preempted: PreemptedTasks? = nil) {
         let channel = self.channel
         channel.eventLoop.execute {
-            try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self).terminateTasks(in: scope)
+            try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self)
+                .terminateTasks(in: scope, preempted: preempted)
         }
     }
 

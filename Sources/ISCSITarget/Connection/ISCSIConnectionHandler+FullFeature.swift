@@ -256,15 +256,62 @@ extension ISCSIConnectionHandler {
     }
 
     /// Terminates this session's tasks in `scope` for a task management function carried out on another
-    /// session of the target (CLEAR TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET): they get no response and
-    /// give their window slots back.
-    func terminateTasks(in scope: TaskManagementScope) {
-        guard self.phase == .fullFeature, var session = self.session else { return }
+    /// session of the target (CLEAR TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET), or for a PREEMPT AND ABORT
+    /// that preempted this session's I_T nexus (`preempted`; other sessions keep their tasks). The tasks give
+    /// their window slots back and get no response, unless their logical unit's control mode page sets TAS:
+    /// then each ends with TASK ABORTED status (SAM-5 §5.6).
+    func terminateTasks(in scope: TaskManagementScope, preempted: PreemptedTasks? = nil) {
+        guard self.phase == .fullFeature, let context = self.context, var session = self.session else { return }
+        if let preempted, let nexus = session.nexus, !preempted.includes(nexus.identifier) {
+            return
+        }
         let terminated = session.tasks.terminateTasks(in: scope)
         self.session = session
         for task in terminated {
             task.payload.cancel()
             self.commandCompleted(isImmediate: task.isImmediate)
+            if self.reportsTaskAbortedStatus(onLogicalUnit: task.logicalUnitNumber) {
+                self.sendTaskAborted(initiatorTaskTag: task.initiatorTaskTag, context: context)
+            }
+        }
+        if !terminated.isEmpty {
+            self.flushIfNeeded(context: context)
+        }
+    }
+
+    /// Whether the logical unit the LUN field `logicalUnitNumber` addresses has TAS set.
+    private func reportsTaskAbortedStatus(onLogicalUnit logicalUnitNumber: UInt64) -> Bool {
+        guard let id = LogicalUnitAddress.decode(logicalUnitNumber),
+            let logicalUnit = self.session?.device?.logicalUnit(id: id)
+        else {
+            return false
+        }
+        return logicalUnit.reportsTaskAbortedStatus
+    }
+
+    /// Ends a task that another I_T nexus aborted with a SCSI Response carrying TASK ABORTED status.
+    private func sendTaskAborted(initiatorTaskTag: UInt32, context: ChannelHandlerContext) {
+        let numbers = self.sequenceNumbers()
+        let response = SCSIResponsePDU(
+            residualOverflow: false,
+            residualUnderflow: false,
+            status: SCSIStatus.taskAborted.rawValue,
+            initiatorTaskTag: initiatorTaskTag,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            expDataSN: 0,
+            residualCount: 0,
+            data: ByteBuffer()
+        )
+        self.send(response.makePDU(), context: context)
+    }
+
+    /// PREEMPT AND ABORT from this session completed: the tasks of the preempted I_T nexuses on the logical unit
+    /// are terminated the way CLEAR TASK SET terminates them on the target's other sessions.
+    func abortPreemptedTasks(_ preempted: PreemptedTasks, logicalUnitNumber: UInt64) {
+        for connection in self.otherConnectionsOfTarget() {
+            connection.terminateTasks(in: .logicalUnit(logicalUnitNumber), preempted: preempted)
         }
     }
 

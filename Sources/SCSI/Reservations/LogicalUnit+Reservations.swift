@@ -26,8 +26,9 @@ extension LogicalUnit {
     /// PERSISTENT RESERVE OUT with its parameter list, received through `nexus`: applies the service action,
     /// saves the state when APTPL asks for it and establishes the unit attentions it causes.
     ///
-    /// PREEMPT AND ABORT preempts like PREEMPT; the preempted nexuses' tasks are not aborted here (commands run to
-    /// completion when they are received).
+    /// PREEMPT AND ABORT preempts like PREEMPT, and its completion names the preempted I_T nexuses' tasks
+    /// (``SCSICompletion/preemptedTasks``): the transport holds them (writes waiting for data-out, deferred
+    /// responses) and aborts them.
     func persistentReserveOut(
         _ command: PersistentReserveOut,
         parameters: ByteBuffer,

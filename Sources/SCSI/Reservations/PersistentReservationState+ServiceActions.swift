@@ -161,7 +161,8 @@ extension PersistentReservationState {
     }
 
     /// PREEMPT and PREEMPT AND ABORT (SPC-4 §5.13.11.4): removes the registrations holding the service action
-    /// reservation key and, when that key identifies the reservation, takes the reservation over.
+    /// reservation key and, when that key identifies the reservation, takes the reservation over. PREEMPT AND
+    /// ABORT also names the preempted I_T nexuses' tasks for the transport to abort (§5.13.11.2.6).
     private mutating func preempt(
         _ request: PersistentReserveOutRequest,
         from nexus: NexusIdentifier
@@ -178,7 +179,11 @@ extension PersistentReservationState {
             preemptsReservation = false
         }
         guard preemptsReservation, let previous = self.reservation else {
-            return self.removeRegistrations(keyed: request.serviceActionKey, preemptedBy: nexus)
+            return self.removeRegistrations(
+                keyed: request.serviceActionKey,
+                preemptedBy: nexus,
+                abortingTasks: request.serviceAction == .preemptAndAbort
+            )
         }
         guard request.scope == PersistentReserveOut.logicalUnitScope,
             let type = PersistentReservationType(rawValue: request.type)
@@ -198,14 +203,19 @@ extension PersistentReservationState {
                 .init(code: .reservationsReleased, registration: $0)
             }
         }
+        if request.serviceAction == .preemptAndAbort {
+            outcome.preemptedTasks = PreemptedTasks(registrations: preempted, preemptingNexus: nexus)
+        }
         return outcome
     }
 
     /// PREEMPT of registrations only: every registration with `key` goes (SPC-4 §5.13.11.4.3); none is
-    /// RESERVATION CONFLICT, a zero key INVALID FIELD IN PARAMETER LIST.
+    /// RESERVATION CONFLICT, a zero key INVALID FIELD IN PARAMETER LIST. With `abortingTasks` (PREEMPT AND ABORT)
+    /// the outcome names the preempted nexuses' tasks.
     private mutating func removeRegistrations(
         keyed key: UInt64,
-        preemptedBy nexus: NexusIdentifier
+        preemptedBy nexus: NexusIdentifier,
+        abortingTasks: Bool
     ) -> PersistentReservationOutcome {
         guard key != 0 else {
             return .checkCondition(.invalidFieldInParameterList)
@@ -223,6 +233,9 @@ extension PersistentReservationState {
         var outcome = PersistentReservationOutcome.changed
         outcome.notices = preempted.filter { !$0.covers(nexus) }.map {
             .init(code: .registrationsPreempted, registration: $0)
+        }
+        if abortingTasks {
+            outcome.preemptedTasks = PreemptedTasks(registrations: preempted, preemptingNexus: nexus)
         }
         return outcome
     }

@@ -121,6 +121,8 @@ public struct PersistentReservationOutcome: Sendable, Hashable {
     public var notices: [Notice]
     /// Whether the persistent part of the state (registrations, reservation, generation, APTPL) changed.
     public var changedPersistentState: Bool
+    /// PREEMPT AND ABORT: the tasks of the preempted I_T nexuses to abort.
+    public var preemptedTasks: PreemptedTasks?
 
     static let good = Self(status: .good, notices: [], changedPersistentState: false)
     static let changed = Self(status: .good, notices: [], changedPersistentState: true)
@@ -130,12 +132,15 @@ public struct PersistentReservationOutcome: Sendable, Hashable {
         Self(status: .checkCondition(.illegalRequest(code)), notices: [], changedPersistentState: false)
     }
 
-    /// The completion the command answers with.
+    /// The completion the command answers with, naming the tasks a PREEMPT AND ABORT aborts.
     public var completion: SCSICompletion {
+        var completion: SCSICompletion
         switch self.status {
-        case .good: .good()
-        case .reservationConflict: SCSICompletion(status: .reservationConflict)
-        case .checkCondition(let sense): .checkCondition(sense)
+        case .good: completion = .good()
+        case .reservationConflict: completion = SCSICompletion(status: .reservationConflict)
+        case .checkCondition(let sense): completion = .checkCondition(sense)
         }
+        completion.preemptedTasks = self.preemptedTasks
+        return completion
     }
 }
