@@ -7,7 +7,11 @@ RFC 7143 (login without digests, one SCSI command with immediate data, Data-In o
 
 usage: pr_client.py HOST PORT TARGET INITIATOR ISID ACTION [ARGS...]
   register KEY [aptpl]        PR OUT REGISTER AND IGNORE EXISTING KEY (service action key KEY)
+  register-specifying KEY NAME...
+                              PR OUT REGISTER with SPEC_I_PT: also registers each NAME (an initiator port
+                              "IQN,i,0xISID", or a bare IQN for every port of that initiator)
   reserve KEY TYPE            PR OUT RESERVE
+  clear KEY                   PR OUT CLEAR
   readkeys                    PR IN READ KEYS: prints "generation G keys K1 K2 ..."
   readres                     PR IN READ RESERVATION: prints "generation G key K type T" or "none"
   write                       WRITE(10) of one zero block at LBA 0
@@ -138,6 +142,22 @@ def prout(session, action, key=0, service_action_key=0, type_=0, aptpl=False):
     return status
 
 
+def transport_id(name):
+    """An iSCSI TransportID: format 01b for an initiator port name, 00b for a bare iSCSI name."""
+    data = name.encode() + b"\0"
+    data += b"\0" * (-len(data) % 4)
+    data += b"\0" * max(0, 20 - len(data))
+    return bytes([0x45 if ",i,0x" in name.lower() else 0x05, 0]) + len(data).to_bytes(2, "big") + data
+
+
+def register_specifying(session, key, names):
+    ids = b"".join(transport_id(name) for name in names)
+    parameters = struct.pack(">QQI", 0, key, 0) + bytes([0x08, 0, 0, 0]) + len(ids).to_bytes(4, "big") + ids
+    cdb = bytes([0x5F, 0x00, 0, 0, 0]) + len(parameters).to_bytes(4, "big") + b"\0"
+    status, _ = session.command(cdb, data_out=parameters)
+    return status
+
+
 def prin(session, action):
     cdb = bytes([0x5E, action, 0, 0, 0, 0, 0]) + (1024).to_bytes(2, "big") + b"\0"
     return session.command(cdb, read_length=1024)
@@ -209,6 +229,10 @@ def main(argv):
     if action == "register":
         status = prout(session, 0x06, service_action_key=int(args[0], 0), aptpl=args[1:] == ["aptpl"])
         print(f"status 0x{status:02x}")
+    elif action == "register-specifying":
+        print(f"status 0x{register_specifying(session, int(args[0], 0), args[1:]):02x}")
+    elif action == "clear":
+        print(f"status 0x{prout(session, 0x03, key=int(args[0], 0)):02x}")
     elif action == "reserve":
         print(f"status 0x{prout(session, 0x01, key=int(args[0], 0), type_=int(args[1], 0)):02x}")
     elif action == "readkeys":

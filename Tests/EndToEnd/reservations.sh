@@ -3,7 +3,8 @@
 # (iscsi-test-cu with --initiator-name and --initiator-name-2), then APTPL across a restart: one
 # initiator registers with APTPL and reserves, the other sees the conflict; iscsi_tgt restarts with the
 # same --state-dir and READ KEYS / READ RESERVATION still report both, while a registration made
-# without APTPL is forgotten. Then PREEMPT AND ABORT of a nexus whose write waits for Data-Out, with the
+# without APTPL is forgotten. Then SPEC_I_PT (a REGISTER that also registers another initiator's port
+# before it logs in) and PREEMPT AND ABORT of a nexus whose write waits for Data-Out, with the
 # control mode page's TAS bit clear (the write ends silently) and set (it ends with TASK ABORTED).
 set -uo pipefail
 # shellcheck source=Tests/EndToEnd/lib.sh
@@ -110,6 +111,18 @@ b unit attention 0x2a05
 a reads its data intact
 b writes again status 0x18" "$output"
 }
+section "SPEC_I_PT registers initiators before they log in"
+check_eq "initiator 1 registers itself and initiator 2's port 0x23d000002" "status 0x00" \
+    "$(client "$INITIATOR_1" 0x23d000001 register-specifying 0xc1 "$INITIATOR_2,i,0x00023d000002")"
+check_eq "Write Exclusive - Registrants Only" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 reserve 0xc1 5)"
+check_eq "initiator 2 logs in through that port and writes as a registrant" "status 0x00" \
+    "$(client "$INITIATOR_2" 0x23d000002 write)"
+check_eq "another port of initiator 2 was not named: RESERVATION CONFLICT" "status 0x18" \
+    "$(client "$INITIATOR_2" 0x23d000003 write)"
+check_eq "naming an initiator already registered conflicts" "status 0x18" \
+    "$(client "$INITIATOR_2" 0x23d000004 register-specifying 0xc2 "$INITIATOR_1")"
+check_eq "the holder clears" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 clear 0xc1)"
+
 section "PREEMPT AND ABORT aborts the preempted nexus's task"
 preempt_abort 0
 preempt_abort 1

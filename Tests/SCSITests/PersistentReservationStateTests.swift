@@ -115,6 +115,47 @@ struct PersistentReservationStateTests {
         #expect(state.registration(for: Self.second) == nil)
     }
 
+    @Test func specifiedInitiatorsAreRegisteredWithTheSender() {
+        var state = PersistentReservationState()
+        let device = "iqn.2024-01.test:four"
+        var request = PersistentReserveOutRequest(
+            serviceAction: .register,
+            serviceActionKey: Self.firstKey,
+            specifiedInitiators: [Self.second.initiatorPortName, device, Self.first.initiatorPortName]
+        )
+        // A zero service action key registers nobody.
+        request.serviceActionKey = 0
+        #expect(state.apply(request, from: Self.first) == .good)
+        request.serviceActionKey = Self.firstKey
+        let outcome = state.apply(request, from: Self.first)
+        #expect(outcome == .changed)
+        #expect(state.generation == 1)
+        // The sender is named once; the device registration covers each of its ports through this target port.
+        #expect(
+            state.registrations.map(\.nexus) == [
+                Self.first, Self.second, .init(initiatorPortName: device, relativeTargetPortID: 1),
+            ]
+        )
+        let port = NexusIdentifier(initiatorPortName: device + ",i,0x000000000004", relativeTargetPortID: 1)
+        #expect(state.registration(for: port)?.key == Self.firstKey)
+        #expect(
+            state.registration(for: .init(initiatorPortName: port.initiatorPortName, relativeTargetPortID: 2)) == nil
+        )
+        // Registered senders may not use SPEC_I_PT; naming a registered initiator conflicts and changes nothing.
+        let registered = state.apply(
+            .init(serviceAction: .register, reservationKey: Self.firstKey, specifiedInitiators: []),
+            from: Self.second
+        )
+        #expect(registered.status == .checkCondition(.illegalRequest(.invalidFieldInCDB)))
+        let before = state
+        let conflict = state.apply(
+            .init(serviceAction: .register, serviceActionKey: Self.thirdKey, specifiedInitiators: [device]),
+            from: Self.third
+        )
+        #expect(conflict.status == .reservationConflict)
+        #expect(state == before)
+    }
+
     @Test func aptplFollowsTheLastRegister() {
         var state = PersistentReservationState()
         _ = state.apply(

@@ -36,6 +36,10 @@ extension PersistentReservationState {
     }
 
     /// REGISTER and REGISTER AND IGNORE EXISTING KEY (SPC-4 §5.13.7): register, change or remove a key.
+    ///
+    /// With SPEC_I_PT an unregistered I_T nexus also registers the initiators its TransportIDs name (they need not
+    /// have logged in yet); one of them already registered is RESERVATION CONFLICT and registers nothing. A
+    /// registered I_T nexus may not use SPEC_I_PT: INVALID FIELD IN CDB.
     private mutating func register(
         _ request: PersistentReserveOutRequest,
         from nexus: NexusIdentifier
@@ -48,19 +52,36 @@ extension PersistentReservationState {
             guard request.serviceActionKey != 0 else {
                 return .good
             }
-            self.registrations.append(
-                PersistentReservationRegistration(
-                    nexus: nexus,
+            let own = PersistentReservationRegistration(
+                nexus: nexus,
+                key: request.serviceActionKey,
+                allTargetPorts: request.allTargetPorts
+            )
+            var added = [own]
+            for name in request.specifiedInitiators ?? [] {
+                let specified = PersistentReservationRegistration(
+                    nexus: NexusIdentifier(initiatorPortName: name, relativeTargetPortID: nexus.relativeTargetPortID),
                     key: request.serviceActionKey,
                     allTargetPorts: request.allTargetPorts
                 )
-            )
+                if self.registrations.contains(where: { $0.overlaps(specified) }) {
+                    return .reservationConflict
+                }
+                // The nexus that sent the command, or an initiator named twice, is registered once.
+                if !added.contains(where: { $0.overlaps(specified) }) {
+                    added.append(specified)
+                }
+            }
+            self.registrations += added
             self.generation &+= 1
             self.persistsThroughPowerLoss = request.activatePersistThroughPowerLoss
             return .changed
         }
         if checksKey && request.reservationKey != self.registrations[index].key {
             return .reservationConflict
+        }
+        guard request.specifiedInitiators == nil else {
+            return .checkCondition(.invalidFieldInCDB)
         }
         var outcome = PersistentReservationOutcome.changed
         if request.serviceActionKey == 0 {

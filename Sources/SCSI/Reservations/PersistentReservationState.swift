@@ -13,10 +13,27 @@ public struct PersistentReservationRegistration: Sendable, Hashable {
         self.allTargetPorts = allTargetPorts
     }
 
-    /// Whether commands arriving through `nexus` act under this registration.
+    /// Whether commands arriving through `nexus` act under this registration: the same initiator port (or any port
+    /// of the initiator device a format 00b TransportID registered) through the same target port, or any target
+    /// port with ALL_TG_PT.
     public func covers(_ nexus: NexusIdentifier) -> Bool {
-        self.nexus.initiatorPortName == nexus.initiatorPortName
-            && (self.allTargetPorts || self.nexus.relativeTargetPortID == nexus.relativeTargetPortID)
+        guard self.allTargetPorts || self.nexus.relativeTargetPortID == nexus.relativeTargetPortID else {
+            return false
+        }
+        return self.nexus.initiatorPortName == nexus.initiatorPortName
+            || (self.nexus.namesInitiatorDevice && nexus.initiatorName == self.nexus.initiatorPortName)
+    }
+
+    /// Whether this registration and `other` cover a common I_T nexus.
+    func overlaps(_ other: Self) -> Bool {
+        let portsMeet =
+            self.allTargetPorts || other.allTargetPorts
+            || self.nexus.relativeTargetPortID == other.nexus.relativeTargetPortID
+        let initiatorsMeet =
+            self.nexus.initiatorPortName == other.nexus.initiatorPortName
+            || ((self.nexus.namesInitiatorDevice || other.nexus.namesInitiatorDevice)
+                && self.nexus.initiatorName == other.nexus.initiatorName)
+        return portsMeet && initiatorsMeet
     }
 }
 
