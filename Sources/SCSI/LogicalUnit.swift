@@ -34,6 +34,8 @@ public final class LogicalUnit: Sendable {
     let unitAttentionGeneration = Atomic<UInt64>(0)
     private let softwareWriteProtect = Atomic(false)
     private let taskAbortedStatus = Atomic(false)
+    /// The progress of the sanitize in progress (0–65535), or `noSanitize`.
+    let sanitizeProgress = Atomic<UInt32>(.max)
     /// Makes COMPARE AND WRITE, ORWRITE and WRITE ATOMIC atomic against every other write, across event loops.
     let atomicWriteGate = AtomicWriteGate()
 
