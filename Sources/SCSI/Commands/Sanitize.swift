@@ -158,8 +158,8 @@ extension LogicalUnit {
         return .good()
     }
 
-    /// Erases the next chunk (ordinary writes may run alongside; COMPARE AND WRITE and the like wait) and
-    /// publishes the progress.
+    /// Erases the next chunk (behind a COMPARE AND WRITE or the like that is already running) and publishes the
+    /// progress.
     private func eraseNextChunk(of erase: inout SanitizeErase) -> BlockIOStatus {
         let status = self.atomicWriteGate.withSharedAccess { erase.eraseNextChunk(on: self.blockDevice) }
         self.sanitizeProgress.store(UInt32(erase.progressIndication), ordering: .releasing)
