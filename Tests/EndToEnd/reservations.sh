@@ -44,7 +44,7 @@ for family in 'SCSI.PrinReadKeys' 'SCSI.PrinServiceactionRange' 'SCSI.PrinReport
     timeout --kill-after=10 180 iscsi-test-cu -d -t "$family" --initiator-name="$INITIATOR_1" \
         --initiator-name-2="$INITIATOR_2" "$URL" >"$output" 2>&1
     summary=$(grep -E '^\s+tests\s+[0-9]+' "$output")
-    read -r _ total ran passed failed _ <<<"$summary"
+    read -r _ total _ passed failed _ <<<"$summary"
     # REPORT SUPPORTED OPERATION CODES and TARGET COLD RESET belong to other families; their skips are
     # listed, not counted against reservations.
     skipped=$(grep -c '\[SKIPPED\]' "$output")
