@@ -1,0 +1,60 @@
+import Testing
+
+@testable import ISCSIProtocol
+
+/// MaxConnections (the smaller of the initiator's and `max_connections_per_session`) and the parameters of a
+/// connection that joins a session.
+@Suite struct MultiConnectionNegotiationTests {
+    private func maxConnections(offered: String, target: UInt32, sessionType: SessionType = .normal) throws -> (
+        answer: String?, value: UInt32
+    ) {
+        var settings = TargetLoginSettings()
+        settings.maxConnections = target
+        var negotiator = KeyNegotiator(settings: settings, sessionType: sessionType, authentication: .optional)
+        let answers = try negotiator.negotiate([TextParameter(key: "MaxConnections", value: offered)])
+        return (answers.first { $0.key == "MaxConnections" }?.value, negotiator.parameters.maxConnections)
+    }
+
+    @Test func maxConnectionsIsTheSmallerOffer() throws {
+        #expect(try self.maxConnections(offered: "8", target: 2) == ("2", 2))
+        #expect(try self.maxConnections(offered: "3", target: 4) == ("3", 3))
+        #expect(try self.maxConnections(offered: "1", target: 2) == ("1", 1))
+    }
+
+    @Test func discoverySessionsHaveOneConnection() throws {
+        #expect(try self.maxConnections(offered: "4", target: 4, sessionType: .discovery).value == 1)
+    }
+
+    @Test func aJoiningConnectionKeepsTheSessionWideValuesAndItsOwnConnectionKeys() {
+        let session = NegotiatedParameters(
+            headerDigest: false,
+            dataDigest: false,
+            initiatorMaxRecvDataSegmentLength: 8192,
+            targetMaxRecvDataSegmentLength: 65536,
+            maxConnections: 2,
+            initialR2T: true,
+            immediateData: true,
+            maxBurstLength: 262_144,
+            firstBurstLength: 65536,
+            defaultTime2Wait: 2,
+            defaultTime2Retain: 20,
+            maxOutstandingR2T: 1,
+            dataPDUInOrder: true,
+            dataSequenceInOrder: true,
+            errorRecoveryLevel: 0
+        )
+        var connection = session
+        connection.headerDigest = true
+        connection.dataDigest = true
+        connection.initiatorMaxRecvDataSegmentLength = 65536
+        connection.maxBurstLength = 1_048_576
+        connection.maxConnections = 1
+        connection.immediateData = false
+        let joined = connection.joining(session)
+        #expect(joined.headerDigest && joined.dataDigest)
+        #expect(joined.initiatorMaxRecvDataSegmentLength == 65536)
+        #expect(joined.maxBurstLength == 262_144)
+        #expect(joined.maxConnections == 2)
+        #expect(joined.immediateData)
+    }
+}
