@@ -243,6 +243,15 @@ def multi_connection(target, rpc, max_connections):
     report(status == 0 and status_read == 0 and read_back == data,
            "a write on one connection reads back on the other", "statuses 0x%02x 0x%02x" % (status, status_read))
 
+    old_second = session.connections.pop(1)
+    status, second = session.add(1)
+    report(status == 0 and old_second.is_closed(5),
+           "a login with CID 1 again reinstates that connection (the old one is closed)", "0x%04x" % status)
+    old_second.close()
+    status, read_back, _ = session.execute(1, read10(2048, 64), read_length=len(data))
+    report(alive(leading) and status == 0 and read_back == data,
+           "  ... and the session goes on over both connections", "status 0x%02x" % status)
+
     for holder, filler in ((1, 0), (0, 1)):
         base = session.cmd_sn
         session.cmd_sn += 2

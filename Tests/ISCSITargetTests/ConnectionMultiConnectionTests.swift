@@ -137,4 +137,20 @@ import Testing
         first.channel.embeddedEventLoop.run()
         #expect(!first.channel.isActive)
     }
+
+    @Test func reinstatingOneConnectionKeepsTheSession() throws {
+        let (first, second, tsih) = try Self.twoConnections()
+        let replacement = try ConnectionTestInitiator(sharing: first)
+        replacement.cmdSN = first.cmdSN
+        #expect(try Self.login(replacement, tsih: tsih, cid: 1).status == .success)
+        second.channel.embeddedEventLoop.run()
+        #expect(!second.channel.isActive)
+        #expect(first.channel.isActive && replacement.channel.isActive)
+        #expect(try first.receiveAll().compactMap { try? AsyncMessagePDU($0) }.isEmpty)
+        let base = first.cmdSN
+        let later = try Self.testUnitReady(replacement, cmdSN: base &+ 1)
+        let earlier = try Self.testUnitReady(first, cmdSN: base)
+        #expect(try Self.responses(first).map(\.initiatorTaskTag) == [earlier])
+        #expect(try Self.responses(replacement).map(\.initiatorTaskTag) == [later])
+    }
 }
