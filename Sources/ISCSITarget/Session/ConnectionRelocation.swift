@@ -42,8 +42,8 @@ enum ConnectionRelocation {
     }
 
     /// Registers `socket` on `eventLoop` as a new channel set up by `configure`, then hands `replay` (the bytes
-    /// the old channel read) to its pipeline as if they had just arrived. A socket that cannot be registered is
-    /// closed.
+    /// the old channel read) to its pipeline as if they had just arrived. A channel that cannot be set up is
+    /// closed by NIO, with the socket.
     static func register(
         socket: CInt,
         on eventLoop: any EventLoop,
@@ -56,14 +56,9 @@ enum ConnectionRelocation {
                 channel.eventLoop.makeCompletedFuture { try configure(channel) }
             }
             .withConnectedSocket(socket)
-            .whenComplete { result in
-                switch result {
-                case .success(let channel):
-                    channel.pipeline.fireChannelRead(replay)
-                    channel.pipeline.fireChannelReadComplete()
-                case .failure:
-                    close(socket)
-                }
+            .whenSuccess { channel in
+                channel.pipeline.fireChannelRead(replay)
+                channel.pipeline.fireChannelReadComplete()
             }
     }
 
