@@ -153,4 +153,30 @@ import Testing
         #expect(try Self.responses(first).map(\.initiatorTaskTag) == [earlier])
         #expect(try Self.responses(replacement).map(\.initiatorTaskTag) == [later])
     }
+
+    @Test func abortTaskReachesAWriteWaitingOnAnotherConnection() throws {
+        let (first, second, _) = try Self.twoConnections()
+        second.cmdSN = first.cmdSN
+        let write = second.command(cdb: [0x2a, 0, 0, 0, 0, 8, 0, 0, 2, 0], write: true, expectedLength: 1024)
+        try second.send(write.makePDU())
+        let r2t = try ReadyToTransferPDU(try #require(try second.receiveAll().first))
+        #expect(r2t.initiatorTaskTag == write.initiatorTaskTag)
+        try first.send(
+            TaskManagementRequestPDU(
+                isImmediate: true,
+                function: .abortTask,
+                logicalUnitNumber: 0,
+                initiatorTaskTag: first.takeTag(),
+                referencedTaskTag: write.initiatorTaskTag,
+                cmdSN: second.cmdSN,
+                expStatSN: first.expStatSN,
+                refCmdSN: write.cmdSN
+            ).makePDU()
+        )
+        let response = try TaskManagementResponsePDU(try #require(try first.receiveAll().first))
+        #expect(response.response == TaskManagementResponsePDU.Response.functionComplete.rawValue)
+        // The aborted write gave its slot back to the session's window.
+        #expect(response.maxCmdSN == write.cmdSN &+ 64)
+        #expect(try second.receiveAll().isEmpty)
+    }
 }

@@ -237,9 +237,10 @@ extension ISCSIConnectionHandler {
             task.payload.cancel()
             self.commandCompleted(isImmediate: task.isImmediate)
         }
+        let response = self.performOnSessionPeers(request, answered: outcome.response, in: taskContext)
         let numbers = self.sequenceNumbers()
         let pdu = TaskManagementResponsePDU(
-            response: outcome.response,
+            response: response,
             initiatorTaskTag: request.initiatorTaskTag,
             statSN: self.takeStatSN(),
             expCmdSN: numbers.expCmdSN,

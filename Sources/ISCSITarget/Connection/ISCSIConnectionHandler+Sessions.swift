@@ -165,6 +165,56 @@ extension ISCSIConnectionHandler {
         }
     }
 
+    /// Carries a task management function over to the session's other connections, where the tasks that arrived
+    /// there live: ABORT TASK and QUERY TASK of a task this connection does not hold, and ABORT TASK SET, which
+    /// reaches every task of the I_T nexus (the whole session). The response goes out on this connection.
+    /// - Returns: the response to send.
+    func performOnSessionPeers(
+        _ request: TaskManagementRequestPDU,
+        answered response: TaskManagementResponsePDU.Response,
+        in context: TaskManagementContext
+    ) -> TaskManagementResponsePDU.Response {
+        guard let group = self.connectionGroup,
+            let function = TaskManagementRequestPDU.Function(rawValue: request.function)
+        else {
+            return response
+        }
+        switch function {
+        case .abortTask, .queryTask:
+            guard response == .taskDoesNotExist,
+                let holder = group.peers(of: self).first(where: {
+                    $0.session?.tasks[request.referencedTaskTag] != nil
+                })
+            else {
+                return response
+            }
+            return holder.performTaskManagement(request, in: context)
+        case .abortTaskSet:
+            for peer in group.peers(of: self) {
+                _ = peer.performTaskManagement(request, in: context)
+            }
+            return response
+        default:
+            return response
+        }
+    }
+
+    /// Carries out a task management function on this connection's tasks for another connection of the session;
+    /// terminated tasks get no response and give their window slots back.
+    private func performTaskManagement(
+        _ request: TaskManagementRequestPDU,
+        in context: TaskManagementContext
+    ) -> TaskManagementResponsePDU.Response {
+        guard var session = self.session else { return .taskDoesNotExist }
+        let outcome = session.tasks.perform(request, in: context)
+        self.session = session
+        for task in outcome.terminatedTasks {
+            task.payload.cancel()
+            self.commandCompleted(isImmediate: task.isImmediate)
+        }
+        return outcome.response
+    }
+
     /// Takes this closing connection out of its session's group. Unless it left quietly (logout, reinstatement),
     /// the session fails with it (ErrorRecoveryLevel 0, RFC 7143 §7.1.1): each other connection is told with an
     /// Async Message "all connections will be dropped" and closed.
