@@ -68,6 +68,9 @@ extension ISCSIConnectionHandler {
         }
         var replay = context.channel.allocator.buffer(capacity: 48 + request.data.readableBytes + 3)
         ISCSIPDUEncoder().encode(request.makePDU(), into: &replay)
+        // This channel lets go of the socket before the duplicate is registered: no bytes can reach both loops.
+        self.phase = .closing
+        context.close(promise: nil)
         let configuration = self.configuration
         let registry = self.registry
         let sessions = self.sessions
@@ -84,7 +87,6 @@ extension ISCSIConnectionHandler {
             )
             try channel.pipeline.syncOperations.addHandler(handler)
         }
-        self.close(context: context)
         return true
     }
 
