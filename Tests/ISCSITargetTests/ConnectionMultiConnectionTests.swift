@@ -13,11 +13,12 @@ import Testing
         _ initiator: ConnectionTestInitiator,
         tsih: UInt16 = 0,
         cid: UInt16,
-        maxConnections: Int = 2
+        maxConnections: Int = 2,
+        extraKeys: String = ""
     ) throws -> LoginResponsePDU {
         let text =
             "InitiatorName=\(ConnectionTestInitiator.initiatorName)\0SessionType=Normal\0"
-            + "TargetName=\(ConnectionTestInitiator.targetName)\0MaxConnections=\(maxConnections)\0"
+            + "TargetName=\(ConnectionTestInitiator.targetName)\0MaxConnections=\(maxConnections)\0" + extraKeys
         try initiator.send(
             LoginRequestPDU(
                 isTransit: true,
@@ -178,5 +179,18 @@ import Testing
         // The aborted write gave its slot back to the session's window.
         #expect(response.maxCmdSN == write.cmdSN &+ 64)
         #expect(try second.receiveAll().isEmpty)
+    }
+
+    @Test func aJoiningLoginIsAnsweredWithTheSessionWideValuesOfTheSession() throws {
+        let first = try ConnectionTestInitiator()
+        let opened = try Self.login(first, cid: 0, extraKeys: "MaxBurstLength=131072\0")
+        #expect(opened.status == .success)
+        let second = try ConnectionTestInitiator(sharing: first)
+        second.cmdSN = first.cmdSN
+        let joined = try Self.login(second, tsih: opened.tsih, cid: 1, extraKeys: "MaxBurstLength=65536\0")
+        #expect(joined.status == .success)
+        let keys = String(buffer: joined.data).split(separator: "\0")
+        #expect(keys.contains("MaxBurstLength=131072"))
+        #expect(keys.contains("MaxConnections=2"))
     }
 }

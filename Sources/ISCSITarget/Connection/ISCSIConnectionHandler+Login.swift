@@ -68,7 +68,13 @@ extension ISCSIConnectionHandler {
             portalGroupTag: self.portalGroupTag,
             initiatorAddress: context.channel.remoteAddress?.ipAddress ?? ""
         )
-        return resolver.resolve(request)
+        var decision = resolver.resolve(request)
+        if case .accepted(var grant) = decision.resolution, let joined = self.joinedSession {
+            // A connection added to an open session keeps the session-wide values negotiated on the leading one.
+            grant.openSession = joined.parameters
+            decision.resolution = .accepted(grant)
+        }
+        return decision
     }
 
     /// Answers a login PDU that could not be decoded, then closes.

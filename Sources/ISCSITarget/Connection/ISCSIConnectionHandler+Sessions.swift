@@ -36,7 +36,9 @@ extension ISCSIConnectionHandler {
             guard reinstates || open.session.connections.count < open.session.maxConnections else {
                 return .tooManyConnections
             }
-            self.joinedSession = (open.key, request.tsih)
+            let parameters = open.session.connections.lazy.compactMap { $0.handlerOnEventLoop?.session?.parameters }
+                .first
+            self.joinedSession = (open.key, request.tsih, parameters)
             reinstated = reinstates ? open.key : nil
         } else if request.sessionType == .normal, let targetName = request.targetName {
             reinstated = SessionTable.Key(

@@ -47,8 +47,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var loginTarget: TargetNodeSnapshot?
     var loginSession: LoginSessionRequest?
     var session: ISCSISession?
-    /// The open session a login with a non-zero TSIH joins (a new connection, or the reinstatement of one).
-    var joinedSession: (key: SessionTable.Key, identifyingHandle: UInt16)?
+    /// The open session a login with a non-zero TSIH joins (a new connection, or the reinstatement of one), and
+    /// the parameters in force there.
+    var joinedSession: (key: SessionTable.Key, identifyingHandle: UInt16, parameters: NegotiatedParameters?)?
     /// The connections of this session and their shared command window, once the session has more than one
     /// connection (MC/S); nil otherwise.
     var connectionGroup: SessionConnectionGroup?
