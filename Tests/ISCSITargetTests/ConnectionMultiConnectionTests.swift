@@ -193,4 +193,30 @@ import Testing
         #expect(keys.contains("MaxBurstLength=131072"))
         #expect(keys.contains("MaxConnections=2"))
     }
+
+    @Test func aConnectionThatLeavesGivesTheSlotsOfItsTasksBack() throws {
+        let (first, second, _) = try Self.twoConnections()
+        second.cmdSN = first.cmdSN
+        let write = second.command(cdb: [0x2a, 0, 0, 0, 0, 8, 0, 0, 2, 0], write: true, expectedLength: 1024)
+        try second.send(write.makePDU())
+        let r2t = try ReadyToTransferPDU(try #require(try second.receiveAll().first))
+        #expect(r2t.maxCmdSN == write.cmdSN &+ 63)
+        try first.send(
+            LogoutRequestPDU(
+                isImmediate: true,
+                reason: .closeConnection,
+                initiatorTaskTag: first.takeTag(),
+                cid: 1,
+                cmdSN: second.cmdSN,
+                expStatSN: first.expStatSN
+            ).makePDU()
+        )
+        second.channel.embeddedEventLoop.run()
+        #expect(!second.channel.isActive)
+        try first.send(
+            NOPOutPDU(initiatorTaskTag: first.takeTag(), cmdSN: second.cmdSN, expStatSN: first.expStatSN).makePDU()
+        )
+        let nopIn = try NOPInPDU(try #require(try first.receiveAll().last))
+        #expect(nopIn.maxCmdSN == write.cmdSN &+ 64)
+    }
 }

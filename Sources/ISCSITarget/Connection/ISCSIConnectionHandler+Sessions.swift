@@ -219,12 +219,19 @@ extension ISCSIConnectionHandler {
         return outcome.response
     }
 
-    /// Takes this closing connection out of its session's group. Unless it left quietly (logout, reinstatement),
-    /// the session fails with it (ErrorRecoveryLevel 0, RFC 7143 §7.1.1): each other connection is told with an
-    /// Async Message "all connections will be dropped" and closed.
+    /// Takes this closing connection out of its session's group, ending its tasks. Unless it left quietly
+    /// (logout, reinstatement), the session fails with it (ErrorRecoveryLevel 0, RFC 7143 §7.1.1): each other
+    /// connection is told with an Async Message "all connections will be dropped" and closed.
     /// - Returns: whether the session goes on without this connection.
     func leaveSession() -> Bool {
         guard let group = self.connectionGroup else { return false }
+        // The tasks of this connection end with it (ERL 0) and give their slots of the shared window back.
+        for task in self.session?.tasks.removeAll() ?? [] {
+            task.payload.cancel()
+            if !task.isImmediate {
+                group.commandCompleted()
+            }
+        }
         self.connectionGroup = nil
         group.remove(self)
         let peers = group.peers(of: self)

@@ -130,8 +130,8 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.phase = .closing
-        self.cancelTasks()
         let sessionGoesOn = self.leaveSession()
+        self.cancelTasks()
         if !sessionGoesOn, let device = self.session?.device, let nexus = self.session?.nexus {
             device.noteNexusLoss(nexus)
         }
