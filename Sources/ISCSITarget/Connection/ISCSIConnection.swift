@@ -57,6 +57,15 @@ final class ISCSIConnection: ISCSIConnectionHandle {
         }
     }
 
+    /// The event loop the connection lives on.
+    var eventLoop: any EventLoop { self.channel.eventLoop }
+
+    /// The connection's handler; nil off the connection's event loop or once the channel is gone.
+    var handlerOnEventLoop: ISCSIConnectionHandler? {
+        guard self.channel.eventLoop.inEventLoop else { return nil }
+        return try? self.channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self)
+    }
+
     /// Closes the connection at once (session reinstatement).
     func close() {
         self.channel.close(promise: nil)
