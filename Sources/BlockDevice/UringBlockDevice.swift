@@ -151,17 +151,22 @@ public final class UringBlockDevice: BlockDevice {
         self.withRing(lba: lba, blocks: UInt64(blocks)) { ring, offset, length in
             var status = BlockIOStatus.success
             let bounce = ring.bounceBuffer
+            let entries = UringSubmission.transfers(
+                descriptor: self.descriptor,
+                .read,
+                offset: offset,
+                length: length,
+                bounce: bounce
+            )
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { destination in
                 var done = 0
-                while done < length {
-                    let count = min(bounce.count, length - done)
-                    status = self.transfer(ring, count: count, offset: offset + done) { pointer, length, offset in
-                        .read(buffer: pointer, length: length, offset: offset)
-                    }
+                for entry in entries {
+                    status = self.transfer(ring, entry)
                     guard case .success = status else {
                         // Leave the buffer unchanged.
                         return 0
                     }
+                    let count = entry.transferLength
                     destination.baseAddress!.advanced(by: done).copyMemory(from: bounce.baseAddress!, byteCount: count)
                     done += count
                 }
@@ -190,17 +195,19 @@ public final class UringBlockDevice: BlockDevice {
         return self.withRing(lba: lba, blocks: UInt64(total / blockSize)) { ring, offset, length in
             var source = SegmentCursor(segments)
             let bounce = ring.bounceBuffer
-            var done = 0
-            while done < length {
-                let count = min(bounce.count, length - done)
-                source.copy(into: UnsafeMutableRawBufferPointer(rebasing: bounce[0..<count]))
-                let status = self.transfer(ring, count: count, offset: offset + done) { pointer, length, offset in
-                    .write(buffer: pointer, length: length, offset: offset, dataSync: forceUnitAccess)
-                }
+            let entries = UringSubmission.transfers(
+                descriptor: self.descriptor,
+                .write(dataSync: forceUnitAccess),
+                offset: offset,
+                length: length,
+                bounce: bounce
+            )
+            for entry in entries {
+                source.copy(into: UnsafeMutableRawBufferPointer(rebasing: bounce[0..<entry.transferLength]))
+                let status = self.transfer(ring, entry)
                 guard case .success = status else {
                     return status
                 }
-                done += count
             }
             return .success
         }
@@ -244,27 +251,18 @@ public final class UringBlockDevice: BlockDevice {
         return result == 0 ? .success : self.failure(errno: -result)
     }
 
-    /// Reads or writes `count` bytes (at most the bounce buffer) between the bounce buffer and `offset`, one entry
-    /// made by `operation`, resubmitting the rest after a short transfer.
-    private func transfer(
-        _ ring: UringRing,
-        count: Int,
-        offset: Int,
-        _ operation: (UnsafeMutableRawPointer, UInt32, UInt64) -> UringSubmission.Operation
-    ) -> BlockIOStatus {
-        let bounce = ring.bounceBuffer.baseAddress!
-        var done = 0
-        while done < count {
-            let submission = UringSubmission(
-                descriptor: self.descriptor,
-                operation: operation(bounce + done, UInt32(count - done), UInt64(offset + done))
-            )
-            let result = ring.run(submission)
+    /// Runs a read or write entry, resubmitting the rest after a short transfer.
+    private func transfer(_ ring: UringRing, _ entry: UringSubmission) -> BlockIOStatus {
+        var entry = entry
+        var left = entry.transferLength
+        while left > 0 {
+            let result = ring.run(entry)
             // 0 is the end of the file: it shrank under us.
             guard result > 0 else {
                 return result == 0 ? .failed(.ioError) : self.failure(errno: -result)
             }
-            done += Int(result)
+            left -= Int(result)
+            entry = entry.remainder(after: Int(result))
         }
         return .success
     }
@@ -283,16 +281,18 @@ public final class UringBlockDevice: BlockDevice {
     private func writeZeroBlocks(_ ring: UringRing, offset: Int, length: Int) -> BlockIOStatus {
         let bounce = ring.bounceBuffer
         bounce.initializeMemory(as: UInt8.self, repeating: 0)
-        var done = 0
-        while done < length {
-            let count = min(bounce.count, length - done)
-            let status = self.transfer(ring, count: count, offset: offset + done) { pointer, length, offset in
-                .write(buffer: pointer, length: length, offset: offset, dataSync: false)
-            }
+        let entries = UringSubmission.transfers(
+            descriptor: self.descriptor,
+            .write(dataSync: false),
+            offset: offset,
+            length: length,
+            bounce: bounce
+        )
+        for entry in entries {
+            let status = self.transfer(ring, entry)
             guard case .success = status else {
                 return status
             }
-            done += count
         }
         return .success
     }

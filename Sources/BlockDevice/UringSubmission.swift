@@ -52,3 +52,76 @@ struct UringSubmission: Hashable {
         }
     }
 }
+
+extension UringSubmission {
+    /// Which way the bytes of a transfer go.
+    enum Direction: Hashable {
+        /// From the file into the bounce buffer.
+        case read
+        /// From the bounce buffer into the file; with `dataSync` (force unit access) each entry carries
+        /// `RWF_DSYNC`.
+        case write(dataSync: Bool)
+    }
+
+    /// The entries of a `length`-byte transfer at `offset` through `bounce`: one per bounce-buffer-full, in order,
+    /// each starting at the bounce buffer's first byte (the caller fills or drains it between entries).
+    static func transfers(
+        descriptor: CInt,
+        _ direction: Direction,
+        offset: Int,
+        length: Int,
+        bounce: UnsafeMutableRawBufferPointer
+    ) -> [UringSubmission] {
+        guard let base = bounce.baseAddress, bounce.count > 0 else {
+            return []
+        }
+        return stride(from: 0, to: length, by: bounce.count).map { done in
+            let count = UInt32(min(bounce.count, length - done))
+            let position = UInt64(offset + done)
+            switch direction {
+            case .read:
+                return UringSubmission(
+                    descriptor: descriptor,
+                    operation: .read(buffer: base, length: count, offset: position)
+                )
+            case .write(let dataSync):
+                return UringSubmission(
+                    descriptor: descriptor,
+                    operation: .write(buffer: base, length: count, offset: position, dataSync: dataSync)
+                )
+            }
+        }
+    }
+
+    /// The bytes a read or write entry transfers; 0 for the other operations.
+    var transferLength: Int {
+        switch self.operation {
+        case .read(_, let length, _), .write(_, let length, _, _): Int(length)
+        case .dataSync, .fallocate: 0
+        }
+    }
+
+    /// The entry that transfers what a read or write left after a short transfer of `bytes` (less than
+    /// ``transferLength``); the same entry for the other operations.
+    func remainder(after bytes: Int) -> UringSubmission {
+        var next = self
+        switch self.operation {
+        case .read(let buffer, let length, let offset):
+            next.operation = .read(
+                buffer: buffer + bytes,
+                length: length - UInt32(bytes),
+                offset: offset + UInt64(bytes)
+            )
+        case .write(let buffer, let length, let offset, let dataSync):
+            next.operation = .write(
+                buffer: buffer + bytes,
+                length: length - UInt32(bytes),
+                offset: offset + UInt64(bytes),
+                dataSync: dataSync
+            )
+        case .dataSync, .fallocate:
+            break
+        }
+        return next
+    }
+}

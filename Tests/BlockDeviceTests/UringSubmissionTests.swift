@@ -58,4 +58,48 @@ import Testing
         // FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE.
         #expect(zero.len == 0x11)
     }
+
+    @Test func forceUnitAccessTransferPutsDataSyncOnEveryEntry() throws {
+        let bounce = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { bounce.deallocate() }
+        let entries = UringSubmission.transfers(
+            descriptor: 7,
+            .write(dataSync: true),
+            offset: 8192,
+            length: (3 << 20) + 4096,
+            bounce: bounce
+        )
+        #expect(entries.map(\.transferLength) == [1 << 20, 1 << 20, 1 << 20, 4096])
+        for (index, submission) in entries.enumerated() {
+            var entry = io_uring_sqe()
+            submission.encode(into: &entry, userData: 0)
+            #expect(entry.opcode == UInt8(IORING_OP_WRITE.rawValue))
+            #expect(entry.rw_flags == 0x2)
+            #expect(entry.off == UInt64(8192 + index << 20))
+            #expect(entry.addr == UInt64(UInt(bitPattern: bounce.baseAddress)))
+        }
+        let plain = UringSubmission.transfers(
+            descriptor: 7,
+            .write(dataSync: false),
+            offset: 0,
+            length: 512,
+            bounce: bounce
+        )
+        var entry = io_uring_sqe()
+        try #require(plain.count == 1)
+        plain[0].encode(into: &entry, userData: 0)
+        #expect(entry.rw_flags == 0)
+    }
+
+    @Test func shortTransferResumesWhereItStopped() {
+        let bounce = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { bounce.deallocate() }
+        let read = UringSubmission.transfers(descriptor: 7, .read, offset: 4096, length: 65536, bounce: bounce)
+        #expect(read.count == 1)
+        let rest = read[0].remainder(after: 16384)
+        #expect(rest.transferLength == 49152)
+        #expect(
+            rest.operation == .read(buffer: bounce.baseAddress! + 16384, length: 49152, offset: 4096 + 16384)
+        )
+    }
 }
