@@ -19,7 +19,7 @@ int curing_open_direct(const char *path) {
 int curing_direct_io_alignment(int fd, uint32_t *offset_alignment) {
     struct statx status;
     memset(&status, 0, sizeof(status));
-    if (syscall(__NR_statx, fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &status) < 0) {
+    if (syscall(__NR_statx, (long)fd, "", (long)AT_EMPTY_PATH, (long)STATX_DIOALIGN, &status) < 0) {
         return -errno;
     }
     if (!(status.stx_mask & STATX_DIOALIGN)) {

@@ -53,7 +53,7 @@ static int curing_ring_create(struct curing_ring **result) {
     }
     struct io_uring_params params;
     memset(&params, 0, sizeof(params));
-    ring->fd = (int)syscall(__NR_io_uring_setup, CURING_ENTRIES, &params);
+    ring->fd = (int)syscall(__NR_io_uring_setup, (long)CURING_ENTRIES, &params);
     if (ring->fd < 0) {
         int error = -errno;
         free(ring);
@@ -159,8 +159,10 @@ int curing_submit_and_wait(struct curing_ring *ring, unsigned wait) {
     ring->sq_published = ring->sq_local_tail;
     // A signal may end the wait early (EINTR, or a return after the submission only): wait again.
     while (to_submit > 0 || curing_ready(ring) < wait) {
-        long result = syscall(__NR_io_uring_enter, ring->fd, to_submit, wait, wait > 0 ? IORING_ENTER_GETEVENTS : 0,
-                              NULL, 0);
+        // syscall() is variadic: every argument is passed as a full register (a plain 0 would leave the upper half
+        // undefined).
+        long result = syscall(__NR_io_uring_enter, (long)ring->fd, (long)to_submit, (long)wait,
+                              (long)(wait > 0 ? IORING_ENTER_GETEVENTS : 0), (long)0, (long)0);
         if (result < 0) {
             if (errno == EINTR) {
                 continue;
