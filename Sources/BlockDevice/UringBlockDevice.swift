@@ -79,12 +79,7 @@ public final class UringBlockDevice: BlockDevice {
         _ configuration: Configuration,
         onDeviceGone: @escaping @Sendable (UringBlockDevice) -> Void = { _ in }
     ) throws(CreationFailure) {
-        do {
-            _ = try UringRing.current()
-        } catch {
-            guard case .system(let errno) = error else { throw .uringUnavailable(errno: EIO) }
-            throw .uringUnavailable(errno: errno)
-        }
+        _ = try UringRing.current()
         let descriptor = curing_open_direct(configuration.filename)
         guard descriptor >= 0 else {
             throw descriptor == -EINVAL ? .directIORefused : .openFailed(errno: -descriptor)

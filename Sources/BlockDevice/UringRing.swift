@@ -27,12 +27,12 @@ struct UringRing {
 
     /// The calling thread's ring, created on first use.
     ///
-    /// - Throws: ``BlockDeviceError/system(errno:)`` when io_uring is not available (`ENOSYS`, or `EPERM` under
-    ///   a seccomp filter or `kernel.io_uring_disabled`).
-    static func current() throws(BlockDeviceError) -> UringRing {
+    /// - Throws: ``UringBlockDevice/CreationFailure/uringUnavailable(errno:)`` when io_uring is not available
+    ///   (`ENOSYS`, or `EPERM` under a seccomp filter or `kernel.io_uring_disabled`).
+    static func current() throws(UringBlockDevice.CreationFailure) -> UringRing {
         var error: CInt = 0
         guard let ring = curing_thread_ring(&error) else {
-            throw .system(errno: -error)
+            throw .uringUnavailable(errno: -error)
         }
         return UringRing(ring: ring)
     }

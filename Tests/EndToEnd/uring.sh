@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # io_uring file bdevs (issue 8) against the real iscsi_tgt: bdev_uring_create/rescan/delete and their errors,
-# libiscsi's whole iscsi-test-cu -d on a uring LUN, data written with qemu-io surviving a SIGTERM restart from
+# libiscsi's whole iscsi-test-cu -d on uring LUNs, data written with qemu-io surviving a SIGTERM restart from
 # save_config, and, under strace, that every SYNCHRONIZE CACHE and every FUA write is answered only after an
 # io_uring submission of its own completed, with no fdatasync/fsync/pwritev2 on the side.
 #
@@ -95,6 +95,19 @@ check_eq "U1: 4096-byte blocks, the UUID" "4096 0f0e0d0c-0b0a-4908-8706-05040302
 check "bdev_uring_delete U1" rpc bdev_uring_delete U1
 check_contains "U1 is gone" "No such device" "$(rpc bdev_get_bdevs -b U1 2>&1)"
 
+truncate -s 8M "$DISK_DIR/loop.img"
+if LOOP=$(losetup --find --show --sector-size 4096 "$DISK_DIR/loop.img" 2>/dev/null); then
+    check "bdev_uring_create on loop device $LOOP" rpc bdev_uring_create "$LOOP" ULOOP
+    check_eq "the loop device's logical block size is detected" "4096 2048" \
+        "$(bdev_field ULOOP 'd["block_size"], d["num_blocks"]')"
+    check_contains "a block size below the device's is refused" "Unable to create URING bdev." \
+        "$(rpc bdev_uring_create "$LOOP" ULOOP2 512 2>&1)"
+    check "bdev_uring_delete ULOOP" rpc bdev_uring_delete ULOOP
+    losetup -d "$LOOP"
+else
+    echo "    (no loop device available: block-device detection not checked)"
+fi
+
 check "target disk1 exports U0 and Malloc M1" eval "rpc bdev_malloc_create -b M1 32 512 >/dev/null &&
     rpc iscsi_create_portal_group 1 127.0.0.1:$PORT >/dev/null &&
     rpc iscsi_create_initiator_group 2 ANY 127.0.0.1/32 >/dev/null &&
@@ -108,14 +121,36 @@ check_contains "READ CAPACITY 16 reports the new size" \
     "RETURNEDLOGICALBLOCKADDRESS:$((($(bdev_field U0 'd["num_blocks"]')) - 1))" \
     "$(iscsi-readcapacity16 "$URL" 2>&1 | tr -d ' ')"
 
-section "libiscsi iscsi-test-cu -d on the uring LUN"
+section "libiscsi iscsi-test-cu -d on uring LUNs"
+# The default run (615 tests) is the ALL family (230) plus SCSI and iSCSI (the same 230 again) plus LINUX (a subset
+# of 155): the same three parts run in parallel, each on a uring LUN of its own behind a target node of its own
+# (so that one part's resets and reservations do not reach another).
+CU_PARTS=("ALL.*" "SCSI.*,iSCSI.*" "LINUX.*")
+cu_pids=()
+for part in 0 1 2; do
+    truncate -s 16M "$DISK_DIR/cu$part.img"
+    if ! rpc bdev_uring_create "$DISK_DIR/cu$part.img" "UCU$part" >/dev/null ||
+        ! rpc iscsi_create_target_node "cu$part" "cu$part" "UCU$part:0" 1:2 64 -d >/dev/null; then
+        fail "uring LUN for iscsi-test-cu part $part"
+    fi
+    timeout 600 iscsi-test-cu -d -t "${CU_PARTS[$part]}" "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:cu$part/0" \
+        >"$E2E_TMP/cu$part.out" 2>&1 &
+    cu_pids+=("$!")
+done
 started=$SECONDS
-timeout 600 iscsi-test-cu -d "$URL" >"$E2E_TMP/cu.out" 2>&1
-summary=$(sed -n 's/^ *tests *\([0-9]*\) *\([0-9]*\) *\([0-9]*\) *\([0-9]*\).*/\1 \2 \3 \4/p' "$E2E_TMP/cu.out")
-read -r cu_total cu_ran cu_passed cu_failed <<<"${summary:-0 0 0 -1}"
-check_eq "iscsi-test-cu -d: no failures ($cu_passed of $cu_total passed, ran $cu_ran, $((SECONDS - started)) s)" \
-    "0" "$cu_failed"
-awk '/^Suite: /{suite=$2} /Test: .*FAILED/{print "        | " suite "." $2}' "$E2E_TMP/cu.out" | head -n 20
+wait "${cu_pids[@]}"
+cu_total=0 cu_passed=0 cu_failed=0
+for part in 0 1 2; do
+    summary=$(sed -n 's/^ *tests *\([0-9]*\) *[0-9]* *\([0-9]*\) *\([0-9]*\).*/\1 \2 \3/p' "$E2E_TMP/cu$part.out")
+    read -r total passed failed <<<"${summary:-0 0 1}"
+    cu_total=$((cu_total + total)) cu_passed=$((cu_passed + passed)) cu_failed=$((cu_failed + failed))
+    if [ "$failed" != 0 ]; then
+        echo "        | part ${CU_PARTS[$part]}: $failed failed; the run's last lines:"
+        tail -n 20 "$E2E_TMP/cu$part.out" | sed 's/^/        | /'
+    fi
+done
+check_eq "iscsi-test-cu -d: no failures ($cu_passed of $cu_total passed in 3 parallel parts, $((SECONDS - started)) s)" \
+    "615 0" "$cu_total $cu_failed"
 
 section "data survives SIGTERM and a restart from save_config"
 check_qio "qemu-io writes patterns" "write -P 0xab 0 1M" "write -P 0x5c 20M 64k" "flush"

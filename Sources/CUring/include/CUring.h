@@ -1,6 +1,7 @@
 #ifndef CURING_H
 #define CURING_H
 
+#include <linux/falloc.h>
 #include <linux/io_uring.h>
 #include <stdint.h>
 
@@ -14,9 +15,11 @@ enum { CURING_RWF_DSYNC = 0x00000002 };
 /// IORING_FSYNC_DATASYNC for `io_uring_sqe.fsync_flags`: fdatasync instead of fsync.
 enum { CURING_FSYNC_DATASYNC = IORING_FSYNC_DATASYNC };
 
-/// FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE and FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE, the fallocate modes
-/// of UNMAP and write zeroes (<linux/falloc.h>).
-enum { CURING_FALLOC_PUNCH_HOLE = 0x01 | 0x02, CURING_FALLOC_ZERO_RANGE = 0x01 | 0x10 };
+/// The fallocate modes of UNMAP and write zeroes; both keep the file size.
+enum {
+    CURING_FALLOC_PUNCH_HOLE = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+    CURING_FALLOC_ZERO_RANGE = FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE,
+};
 
 /// The bytes of the aligned bounce buffer each ring owns, the most one read or write SQE transfers.
 enum { CURING_BOUNCE_BYTES = 1 << 20 };
