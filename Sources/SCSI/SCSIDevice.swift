@@ -379,7 +379,7 @@ public struct SCSIDevice: Sendable {
     }
 
     /// The first `length` bytes of `segments` (the segments themselves in the usual case of an exact fit).
-    private static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
+    static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
         if segments.reduce(0, { $0 + $1.readableBytes }) == length {
             return segments
         }
