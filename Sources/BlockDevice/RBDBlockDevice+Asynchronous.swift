@@ -15,7 +15,7 @@ extension RBDBlockDevice: AsynchronousBlockDevice {
         into buffer: consuming ByteBuffer,
         completion: @escaping @Sendable (BlockIOStatus, ByteBuffer) -> Void
     ) {
-        var target = buffer
+        var target = consume buffer
         guard let (offset, length) = self.byteRange(lba: lba, blocks: UInt64(blocks)) else {
             return completion(.failed(.outOfRange), target)
         }

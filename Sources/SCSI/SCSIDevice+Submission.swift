@@ -59,7 +59,13 @@ extension SCSIDevice {
         }
         switch prepared.operation {
         case .blockTransfer(let transfer) where transfer.direction == .read:
-            logicalUnit.submitRead(transfer, limit: prepared.dataInLimit, into: dataIn, on: device, completion: finish)
+            logicalUnit.submitRead(
+                transfer,
+                limit: prepared.dataInLimit,
+                into: consume dataIn,
+                on: device,
+                completion: finish
+            )
         case .blockTransfer(let transfer):
             let held = dataIn
             logicalUnit.submitWrite(
@@ -84,7 +90,7 @@ extension LogicalUnit {
         on device: any AsynchronousBlockDevice,
         completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
     ) {
-        var dataIn = dataIn
+        var dataIn = consume dataIn
         let blockSize = Int(device.blockSize)
         let bytes = min(Int(transfer.transferLength) * blockSize, limit)
         guard bytes > 0 else {
@@ -99,7 +105,7 @@ extension LogicalUnit {
         let blocks = UInt32((bytes + blockSize - 1) / blockSize)
         let start = dataIn.writerIndex
         let lba = transfer.logicalBlockAddress
-        device.submitRead(lba: lba, blocks: blocks, into: dataIn) { status, dataIn in
+        device.submitRead(lba: lba, blocks: blocks, into: consume dataIn) { status, dataIn in
             self.atomicWriteGate.leaveShared()
             guard case .success = status else {
                 return completion(.checkCondition(SenseData(failure: status, direction: .read, lba: lba)), dataIn)

@@ -171,7 +171,7 @@ extension ISCSIConnectionHandler {
         let wantedLength = write.prepared.transferLength ?? (command.isWrite ? write.prepared.dataOutLength : nil)
         let meter = CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        device.submit(write.prepared, dataOut: write.segments, dataIn: dataIn, on: context.eventLoop) {
+        device.submit(write.prepared, dataOut: write.segments, dataIn: consume dataIn, on: context.eventLoop) {
             completion,
             dataIn in
             handler.value.finishSubmitted(
