@@ -1,6 +1,6 @@
 import NIOCore
 
-/// A block device that can run reads, writes and flushes without blocking the caller: a submission starts the
+/// A block device that can run reads, writes, flushes, unmaps and write-same requests without blocking the caller: a submission starts the
 /// request and returns, and the device reports the outcome later, from a thread of its own.
 ///
 /// ``BlockDevice``'s synchronous requests stay available; callers use them for the rare commands that read, then
@@ -28,4 +28,18 @@ public protocol AsynchronousBlockDevice: BlockDevice {
 
     /// Makes every write completed before the submission durable.
     func submitFlush(completion: @escaping @Sendable (BlockIOStatus) -> Void)
+
+    /// Sets `blocks` blocks starting at `lba` to zero.
+    func submitWriteZeroes(lba: UInt64, blocks: UInt64, completion: @escaping @Sendable (BlockIOStatus) -> Void)
+
+    /// Deallocates `blocks` blocks starting at `lba`; they read back as zeroes afterwards.
+    func submitUnmap(lba: UInt64, blocks: UInt64, completion: @escaping @Sendable (BlockIOStatus) -> Void)
+
+    /// Writes `pattern`, one block, into each of the `blocks` blocks starting at `lba`.
+    func submitWriteSame(
+        lba: UInt64,
+        blocks: UInt64,
+        pattern: ByteBuffer,
+        completion: @escaping @Sendable (BlockIOStatus) -> Void
+    )
 }

@@ -93,6 +93,95 @@ extension RBDBlockDevice: AsynchronousBlockDevice {
             completion(.failed(.ioError))
         }
     }
+
+    /// `rbd_aio_write_zeroes`, in pieces of at most ``zeroingChunk`` one after the other: whole objects are
+    /// deallocated and the rest zeroed.
+    public func submitWriteZeroes(
+        lba: UInt64,
+        blocks: UInt64,
+        completion: @escaping @Sendable (BlockIOStatus) -> Void
+    ) {
+        guard let (offset, length) = self.byteRange(lba: lba, blocks: blocks) else {
+            return completion(.failed(.outOfRange))
+        }
+        guard !self.isReadOnly else {
+            return completion(.failed(.ioError))
+        }
+        self.submitZeroing(from: offset, to: offset + UInt64(length), completion: completion)
+    }
+
+    /// Write zeroes (see the type's documentation: `rbd_aio_discard` may leave partial objects as they were).
+    public func submitUnmap(lba: UInt64, blocks: UInt64, completion: @escaping @Sendable (BlockIOStatus) -> Void) {
+        self.submitWriteZeroes(lba: lba, blocks: blocks, completion: completion)
+    }
+
+    /// `rbd_aio_writesame` of the one-block pattern (librbd repeats it; at most the maximum transfer length).
+    public func submitWriteSame(
+        lba: UInt64,
+        blocks: UInt64,
+        pattern: ByteBuffer,
+        completion: @escaping @Sendable (BlockIOStatus) -> Void
+    ) {
+        guard pattern.readableBytes == Int(self.blockSize),
+            let (offset, length) = self.byteRange(lba: lba, blocks: blocks)
+        else {
+            return completion(.failed(.outOfRange))
+        }
+        guard !self.isReadOnly else {
+            return completion(.failed(.ioError))
+        }
+        guard length > 0 else {
+            return completion(.success)
+        }
+        let vectors = IOVectors([pattern])
+        let result = RBDRequest.submit(
+            { tag in
+                crbd_aio_writesame(
+                    self.image.handle,
+                    offset,
+                    length,
+                    vectors.base[0].iov_base,
+                    pattern.readableBytes,
+                    tag
+                )
+            },
+            completion: { result in
+                vectors.release()
+                completion(result >= 0 ? .success : .failed(.ioError))
+            }
+        )
+        if result < 0 {
+            vectors.release()
+            completion(.failed(.ioError))
+        }
+    }
+
+    /// Bytes zeroed by one `rbd_aio_write_zeroes`: librbd reports the count in an `int`.
+    private static var zeroingChunk: UInt64 { 1 << 30 }
+
+    /// Zeroes `[offset, end)` one chunk after the other.
+    private func submitZeroing(
+        from offset: UInt64,
+        to end: UInt64,
+        completion: @escaping @Sendable (BlockIOStatus) -> Void
+    ) {
+        guard offset < end else {
+            return completion(.success)
+        }
+        let length = min(end - offset, Self.zeroingChunk)
+        let result = RBDRequest.submit(
+            { tag in crbd_aio_write_zeroes(self.image.handle, offset, Int(length), tag) },
+            completion: { result in
+                guard result >= 0 else {
+                    return completion(.failed(.ioError))
+                }
+                self.submitZeroing(from: offset + length, to: end, completion: completion)
+            }
+        )
+        if result < 0 {
+            completion(.failed(.ioError))
+        }
+    }
 }
 
 /// The I/O vectors of a write's segments, and the segments themselves, kept until librbd is done with them.

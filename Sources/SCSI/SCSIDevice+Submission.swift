@@ -3,8 +3,8 @@ import NIOCore
 
 extension SCSIDevice {
     /// Whether ``submit(_:dataOut:dataIn:on:completion:)`` can run `prepared` without blocking: a READ, a WRITE of
-    /// whole blocks (not WRITE AND VERIFY) or a SYNCHRONIZE CACHE on a logical unit whose block device is an
-    /// ``AsynchronousBlockDevice``, with all its data-out at hand. Other commands run with
+    /// whole blocks (not WRITE AND VERIFY), a SYNCHRONIZE CACHE, an UNMAP or a WRITE SAME on a logical unit whose
+    /// block device is an ``AsynchronousBlockDevice``, with all its data-out at hand. Other commands run with
     /// ``execute(_:dataOut:dataIn:nexus:)``.
     public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
         guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
@@ -12,15 +12,17 @@ extension SCSIDevice {
         else {
             return false
         }
+        let hasDataOut = dataOut.reduce(0, { $0 + $1.readableBytes }) >= prepared.dataOutLength
         switch prepared.operation {
         case .blockTransfer(let transfer) where transfer.direction == .read:
             return true
         case .blockTransfer(let transfer):
-            return !transfer.verifiesBytes
+            return !transfer.verifiesBytes && hasDataOut
                 && prepared.dataOutLength % Int(logicalUnit.blockDevice.blockSize) == 0
-                && dataOut.reduce(0, { $0 + $1.readableBytes }) >= prepared.dataOutLength
         case .synchronizeCache:
             return true
+        case .unmap, .writeSame:
+            return hasDataOut
         default:
             return false
         }
@@ -71,6 +73,22 @@ extension SCSIDevice {
             logicalUnit.submitWrite(
                 transfer,
                 dataOut: Self.trim(dataOut, to: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .unmap(let unmap):
+            let held = dataIn
+            logicalUnit.submitUnmap(
+                unmap,
+                parameters: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .writeSame(let writeSame):
+            let held = dataIn
+            logicalUnit.submitWriteSame(
+                writeSame,
+                pattern: Self.gather(dataOut, length: dataOutLength),
                 on: device,
                 completion: { finish($0, held) }
             )
@@ -152,6 +170,79 @@ extension LogicalUnit {
                 return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: nil)))
             }
             completion(.good())
+        }
+    }
+
+    /// ``unmap(_:parameters:)`` on an asynchronous device, one descriptor after the other; `completion` runs on
+    /// the device's thread.
+    fileprivate func submitUnmap(
+        _ command: Unmap,
+        parameters: ByteBuffer,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard command.parameterListLength > 0 else {
+            return completion(.good())
+        }
+        let descriptors: [(lba: UInt64, blocks: UInt32)]
+        do {
+            descriptors = try command.descriptors(in: parameters, for: self)
+        } catch {
+            return completion(.checkCondition(error.sense))
+        }
+        // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
+        guard self.atomicWriteGate.tryEnterShared() else {
+            return completion(self.unmap(command, parameters: parameters))
+        }
+        self.submitUnmaps(descriptors.filter { $0.blocks > 0 }[...], on: device) { outcome in
+            self.atomicWriteGate.leaveShared()
+            completion(outcome)
+        }
+    }
+
+    private func submitUnmaps(
+        _ descriptors: ArraySlice<(lba: UInt64, blocks: UInt32)>,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard let descriptor = descriptors.first else {
+            return completion(.good())
+        }
+        let rest = Array(descriptors.dropFirst())
+        device.submitUnmap(lba: descriptor.lba, blocks: UInt64(descriptor.blocks)) { status in
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: descriptor.lba)))
+            }
+            self.submitUnmaps(rest[...], on: device, completion: completion)
+        }
+    }
+
+    /// ``writeSame(_:pattern:)`` on an asynchronous device: unmap, write zeroes or write the pattern; `completion`
+    /// runs on the device's thread.
+    fileprivate func submitWriteSame(
+        _ command: WriteSame,
+        pattern: ByteBuffer,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard self.atomicWriteGate.tryEnterShared() else {
+            return completion(self.writeSame(command, pattern: pattern))
+        }
+        let lba = command.logicalBlockAddress
+        let blocks = command.blocks(on: device)
+        let done: @Sendable (BlockIOStatus) -> Void = { status in
+            self.atomicWriteGate.leaveShared()
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
+            }
+            completion(.good())
+        }
+        if command.unmap {
+            device.submitUnmap(lba: lba, blocks: blocks, completion: done)
+        } else if command.noDataOutBuffer || pattern.readableBytesView.allSatisfy({ $0 == 0 }) {
+            device.submitWriteZeroes(lba: lba, blocks: blocks, completion: done)
+        } else {
+            device.submitWriteSame(lba: lba, blocks: blocks, pattern: pattern, completion: done)
         }
     }
 }

@@ -369,7 +369,7 @@ public struct SCSIDevice: Sendable {
     }
 
     /// The first `length` bytes of `segments` in one buffer, for commands that parse their parameter data.
-    private static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
+    static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
         var gathered = ByteBuffer()
         gathered.reserveCapacity(length)
         for var segment in Self.trim(segments, to: length) {

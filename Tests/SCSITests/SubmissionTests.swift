@@ -85,6 +85,35 @@ final class QueuedBlockDevice: AsynchronousBlockDevice {
             completion(self.failure.withLock { $0 }.map { .failed($0) } ?? .success)
         }
     }
+
+    func submitWriteZeroes(lba: UInt64, blocks: UInt64, completion: @escaping @Sendable (BlockIOStatus) -> Void) {
+        self.queue.async {
+            completion(
+                self.failure.withLock { $0 }.map { .failed($0) } ?? self.base.writeZeroes(lba: lba, blocks: blocks)
+            )
+        }
+    }
+
+    func submitUnmap(lba: UInt64, blocks: UInt64, completion: @escaping @Sendable (BlockIOStatus) -> Void) {
+        self.queue.async {
+            completion(self.failure.withLock { $0 }.map { .failed($0) } ?? self.base.unmap(lba: lba, blocks: blocks))
+        }
+    }
+
+    func submitWriteSame(
+        lba: UInt64,
+        blocks: UInt64,
+        pattern: ByteBuffer,
+        completion: @escaping @Sendable (BlockIOStatus) -> Void
+    ) {
+        self.queue.async {
+            var filled = ByteBuffer()
+            for _ in 0..<blocks {
+                filled.writeImmutableBuffer(pattern)
+            }
+            completion(self.failure.withLock { $0 }.map { .failed($0) } ?? self.base.write(lba: lba, data: filled))
+        }
+    }
 }
 
 @Suite struct SubmissionTests {
@@ -160,6 +189,43 @@ final class QueuedBlockDevice: AsynchronousBlockDevice {
         let statistics = try #require(blockDevice.ioAccounting).statistics
         #expect(statistics.read.operations == 1 && statistics.read.bytes == 1000)
         #expect(statistics.write.operations == 1 && statistics.write.bytes == 1024)
+    }
+
+    @Test func unmapAndWriteSameAreSubmitted() async throws {
+        let blockDevice = try QueuedBlockDevice()
+        let fixture = try SCSITestFixture(blockDevice: blockDevice)
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        _ = blockDevice.base.write(lba: 0, data: ByteBuffer(repeating: 0xEE, count: 64 * 512))
+
+        // WRITE SAME (10) of a 0x3C block over blocks 4-7.
+        let writeSame: [UInt8] = [0x41, 0, 0, 0, 0, 4, 0, 0, 4, 0]
+        let same = try #require(self.prepared(fixture, writeSame, length: 512, isWrite: true))
+        let pattern = [ByteBuffer(repeating: 0x3C, count: 512)]
+        #expect(fixture.device.canSubmit(same, dataOut: pattern))
+        #expect(try await self.submit(same, dataOut: pattern, to: fixture.device, on: eventLoop).0 == .good())
+
+        // UNMAP of blocks 10-11 and 20: two descriptors.
+        var parameters = ByteBuffer()
+        parameters.writeInteger(UInt16(22))
+        parameters.writeInteger(UInt16(32))
+        parameters.writeInteger(UInt32(0))
+        for (lba, blocks) in [(UInt64(10), UInt32(2)), (20, 1)] {
+            parameters.writeInteger(lba)
+            parameters.writeInteger(blocks)
+            parameters.writeInteger(UInt32(0))
+        }
+        let unmap = try #require(self.prepared(fixture, [0x42, 0, 0, 0, 0, 0, 0, 0, 40, 0], length: 40, isWrite: true))
+        #expect(fixture.device.canSubmit(unmap, dataOut: [parameters]))
+        #expect(try await self.submit(unmap, dataOut: [parameters], to: fixture.device, on: eventLoop).0 == .good())
+
+        var stored = ByteBuffer()
+        _ = blockDevice.base.read(lba: 0, blocks: 24, into: &stored)
+        let bytes = Array(stored.readableBytesView)
+        let block = { (index: Int) in bytes[(index * 512)..<((index + 1) * 512)] }
+        #expect(block(3).allSatisfy { $0 == 0xEE } && block(8).allSatisfy { $0 == 0xEE })
+        #expect((4...7).allSatisfy { index in block(index).allSatisfy { $0 == 0x3C } })
+        #expect([10, 11, 20].allSatisfy { index in block(index).allSatisfy { $0 == 0 } })
+        #expect(block(12).allSatisfy { $0 == 0xEE } && block(21).allSatisfy { $0 == 0xEE })
     }
 
     @Test func aFailedRequestAnswersItsSense() async throws {
