@@ -59,7 +59,7 @@ let package = Package(
         ),
         .testTarget(name: "ISCSIProtocolTests", dependencies: ["ISCSIProtocol", "ISCSIWire", nioCore]),
         .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "CUring", nioCore]),
-        .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
+        .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore, nioPosix]),
         .testTarget(
             name: "JSONRPCTests",
             dependencies: [

@@ -373,7 +373,7 @@ public struct SCSIDevice: Sendable {
     }
 
     /// The first `length` bytes of `segments` in one buffer, for commands that parse their parameter data.
-    private static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
+    static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
         var gathered = ByteBuffer()
         gathered.reserveCapacity(length)
         for var segment in Self.trim(segments, to: length) {
@@ -383,7 +383,7 @@ public struct SCSIDevice: Sendable {
     }
 
     /// The first `length` bytes of `segments` (the segments themselves in the usual case of an exact fit).
-    private static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
+    static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
         if segments.reduce(0, { $0 + $1.readableBytes }) == length {
             return segments
         }

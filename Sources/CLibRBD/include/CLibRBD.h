@@ -53,4 +53,6 @@ int crbd_write_zeroes(void *image, uint64_t offset, uint64_t length);
 /// rbd_flush: every completed write is durable.
 int crbd_flush(void *image);
 
+#include "CLibRBDAio.h"
+
 #endif
