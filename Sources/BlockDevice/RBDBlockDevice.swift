@@ -64,7 +64,7 @@ public final class RBDBlockDevice: BlockDevice {
     /// The registered cluster the image was opened through, or nil when the device has a connection of its own.
     public let cluster: RBDCluster?
     public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
-    private let image: OpenImage
+    let image: OpenImage
     private let currentBlockCount: Atomic<UInt64>
 
     /// Opens the image through `cluster`'s connection, or through a new connection made with the configuration's
@@ -213,10 +213,10 @@ public final class RBDBlockDevice: BlockDevice {
 
 /// An open image and its pool's I/O context, closed together before the connection they were opened through is
 /// released (librbd crashes closing an image whose cluster handle was shut down).
-private final class OpenImage: @unchecked Sendable {
+final class OpenImage: @unchecked Sendable {
     let context: UnsafeMutableRawPointer
     let handle: UnsafeMutableRawPointer
-    private let connection: RBDConnection
+    let connection: RBDConnection
 
     init(connection: RBDConnection, pool: String, image: String, readOnly: Bool) throws(BlockDeviceError) {
         var context: UnsafeMutableRawPointer?

@@ -1,0 +1,201 @@
+import BlockDevice
+import FoundationEssentials
+import Logging
+import SCSI
+import Synchronization
+
+/// The persistent reservations of a logical unit on an RBD image, kept in a RADOS object beside the image
+/// (``RBDBlockDevice/openReservationObject()``) so that every gateway serving the image enforces the same
+/// registrations and reservation.
+///
+/// - Changes are compare-and-swap writes: read the object and its version, apply the PERSISTENT RESERVE OUT
+///   service action to that state, write it back only if the version is unchanged (`rados_write_op_assert_version`),
+///   otherwise start over on the newer state.
+/// - Ordinary commands check reservations against the logical unit's local copy, which costs nothing per command.
+///   Keeping that copy current is watch/notify: after a change the gateway notifies the object's watchers with the
+///   new state and its version, and waits until every gateway has applied it (or ``announcementTimeout``) before
+///   the PERSISTENT RESERVE OUT completes; so once an initiator saw a reservation granted through one gateway, the
+///   others enforce it. The alternative, a version check on every command, would add an OSD round trip to each
+///   READ and WRITE; PERSISTENT RESERVE IN and OUT do read the object, since they are rare.
+/// - The object is written whatever APTPL says: the logical unit outlives any one gateway. The object holds
+///   ``SCSI/PersistentReservationState/storedText``.
+final class RBDReservationStorage: SharedPersistentReservationStorage {
+    /// How long an announcement waits for the other gateways (a dead gateway's watch lingers until the OSD
+    /// times it out).
+    static let announcementTimeout = Duration.seconds(5)
+
+    private let object: RADOSObject
+    private let logger: Logger
+    /// Identifies this storage's own announcements among the notifications it receives.
+    private let sender = UUID().uuidString
+    private let state = Mutex(SyncState())
+
+    private struct SyncState {
+        /// The newest object version applied to the logical unit's state.
+        var appliedVersion: UInt64 = 0
+        /// The change saved by `update` and not yet announced: its version and stored text.
+        var unannounced: (version: UInt64, text: String)?
+        /// The logical unit's handler for the other gateways' changes.
+        var observer: (@Sendable ((inout PersistentReservationState) -> Void) -> Void)?
+    }
+
+    /// Opens the reservation object of `device` and watches it.
+    ///
+    /// - Throws: what ``RBDBlockDevice/openReservationObject()`` and ``BlockDevice/RADOSObject/watch(onNotification:onError:)``
+    ///   throw.
+    init(device: RBDBlockDevice, logger: Logger) throws(BlockDeviceError) {
+        self.object = try device.openReservationObject()
+        self.logger = logger
+        let object = self.object.name
+        try self.object.watch(
+            onNotification: { [weak self] payload in self?.received(payload) },
+            onError: { error in
+                logger.warning(
+                    "watch on \(object) interrupted (errno \(error)): reservation changes made through other gateways are seen at the next PERSISTENT RESERVE command"
+                )
+            }
+        )
+    }
+
+    func load() -> PersistentReservationState? {
+        guard let shared = self.readShared() else {
+            return nil
+        }
+        self.state.withLock { $0.appliedVersion = max($0.appliedVersion, shared.version) }
+        return shared.state
+    }
+
+    /// Replaces the shared state by `state` whatever it holds (last writer wins); logical units change it through
+    /// ``update(_:_:)`` instead.
+    func store(_ state: PersistentReservationState?) {
+        var current = PersistentReservationState()
+        _ = self.update(&current) { shared in
+            shared.adoptPersistentPart(of: state ?? PersistentReservationState())
+            return ((), true)
+        }
+    }
+
+    func update<Result>(
+        _ state: inout PersistentReservationState,
+        _ change: (inout PersistentReservationState) -> (result: Result, changed: Bool)
+    ) -> Result? {
+        while true {
+            let snapshot: RADOSObject.Snapshot
+            do {
+                snapshot = try self.object.read()
+            } catch {
+                self.logFailure("read", error)
+                return nil
+            }
+            guard let shared = Self.decode(snapshot.bytes) else {
+                self.logger.error("refusing to change the damaged persistent reservation object \(self.object.name)")
+                return nil
+            }
+            var attempt = state
+            attempt.adoptPersistentPart(of: shared)
+            let (result, changed) = change(&attempt)
+            guard changed else {
+                state = attempt
+                self.state.withLock { $0.appliedVersion = max($0.appliedVersion, snapshot.version) }
+                return result
+            }
+            let text = attempt.storedText
+            let written: UInt64?
+            do {
+                written = try self.object.replace(with: Array(text.utf8), ifVersion: snapshot.version)
+            } catch {
+                self.logFailure("write", error)
+                return nil
+            }
+            // nil: another gateway wrote the object after the read; apply the change to its state instead.
+            guard let version = written else {
+                continue
+            }
+            state = attempt
+            self.state.withLock {
+                $0.appliedVersion = max($0.appliedVersion, version)
+                $0.unannounced = (version, text)
+            }
+            return result
+        }
+    }
+
+    func refresh(_ state: inout PersistentReservationState) {
+        guard let shared = self.readShared() else {
+            return
+        }
+        self.state.withLock { sync in
+            guard shared.version >= sync.appliedVersion else { return }
+            sync.appliedVersion = shared.version
+            state.adoptPersistentPart(of: shared.state)
+        }
+    }
+
+    func announce() {
+        guard let change = self.state.withLock({ $0.unannounced.take() }) else {
+            return
+        }
+        let payload = "\(self.sender)\n\(change.version)\n\(change.text)"
+        do {
+            try self.object.notify(Array(payload.utf8), timeout: Self.announcementTimeout)
+        } catch {
+            self.logger.warning(
+                "not every gateway acknowledged reservation change \(change.version) of \(self.object.name): \(error)"
+            )
+        }
+    }
+
+    func observe(_ handler: @escaping @Sendable ((inout PersistentReservationState) -> Void) -> Void) {
+        self.state.withLock { $0.observer = handler }
+    }
+
+    /// A notification: another gateway's change (sender, version, stored text), applied when it is newer than what
+    /// the logical unit has.
+    private func received(_ payload: [UInt8]) {
+        let parts = payload.split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, String(decoding: parts[0], as: UTF8.self) != self.sender,
+            let version = UInt64(String(decoding: parts[1], as: UTF8.self)),
+            let stored = Self.decode(Array(parts[2]))
+        else {
+            return
+        }
+        guard let observer = self.state.withLock({ $0.observer }) else {
+            return
+        }
+        observer { state in
+            self.state.withLock { sync in
+                guard version > sync.appliedVersion else { return }
+                sync.appliedVersion = version
+                state.adoptPersistentPart(of: stored)
+            }
+        }
+    }
+
+    /// The shared state and the object's version; nil, after logging why, when the object cannot be read or
+    /// does not hold a state.
+    private func readShared() -> (state: PersistentReservationState, version: UInt64)? {
+        let snapshot: RADOSObject.Snapshot
+        do {
+            snapshot = try self.object.read()
+        } catch {
+            self.logFailure("read", error)
+            return nil
+        }
+        guard let state = Self.decode(snapshot.bytes) else {
+            self.logger.error("ignoring the damaged persistent reservation object \(self.object.name)")
+            return nil
+        }
+        return (state, snapshot.version)
+    }
+
+    /// The state an object holds: none yet when it is empty (just created).
+    private static func decode(_ bytes: [UInt8]) -> PersistentReservationState? {
+        bytes.isEmpty
+            ? PersistentReservationState()
+            : PersistentReservationState(storedText: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func logFailure(_ operation: String, _ error: BlockDeviceError) {
+        self.logger.error("cannot \(operation) persistent reservation object \(self.object.name): \(error)")
+    }
+}
