@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=Tests/EndToEnd/kernel-initiator/gateway-moves.sh
 source "$E2E_DIR/kernel-initiator/gateway-moves.sh"
 
-e2e_require "$ISCSI_TGT" "$ISCSI_RPC" python3 rbd
+e2e_require "$ISCSI_TGT" "$ISCSI_RPC" python3 rbd ceph
 
 GW_IQN=iqn.2016-06.io.spdk:gw
 PR_IQN=iqn.2016-06.io.spdk:pr
@@ -147,7 +147,7 @@ check_contains "guest result (mkfs, verify, relogin, fio verify)" "GUEST-RESULT:
     "$(grep -a '^GUEST-RESULT' "$E2E_TMP/seed-guest.out")"
 
 section "fio with verify while the session moves A → B → A, then A dies and B takes over its address"
-guest_redirect_start "$PA" "$GW_IQN" --fio-seconds 80 --fio-mib 48
+guest_redirect_start "$PA" "$GW_IQN" --fio-seconds 60 --fio-mib 48
 check "the guest session is on A (1/0)" gateway_wait_counts 1/0 20
 moved=$SECONDS
 check "A: redirect to B as the guest sees it (10.0.2.2:$PB)" \

