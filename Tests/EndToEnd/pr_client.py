@@ -8,6 +8,7 @@ RFC 7143 (login without digests, one SCSI command with immediate data, Data-In o
 usage: pr_client.py HOST PORT TARGET INITIATOR ISID ACTION [ARGS...]
   register KEY [aptpl]        PR OUT REGISTER AND IGNORE EXISTING KEY (service action key KEY)
   reserve KEY TYPE            PR OUT RESERVE
+  clear KEY                   PR OUT CLEAR
   readkeys                    PR IN READ KEYS: prints "generation G keys K1 K2 ..."
   readres                     PR IN READ RESERVATION: prints "generation G key K type T" or "none"
   write                       WRITE(10) of one zero block at LBA 0
@@ -114,6 +115,8 @@ def main(argv):
         print(f"status 0x{status:02x}")
     elif action == "reserve":
         print(f"status 0x{prout(session, 0x01, key=int(args[0], 0), type_=int(args[1], 0)):02x}")
+    elif action == "clear":
+        print(f"status 0x{prout(session, 0x03, key=int(args[0], 0)):02x}")
     elif action == "readkeys":
         status, data = prin(session, 0x00)
         generation, length = struct.unpack_from(">II", data)

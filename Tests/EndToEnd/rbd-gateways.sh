@@ -130,6 +130,12 @@ check_eq "host2 reserves Exclusive Access through A" "status 0x00" "$(client "$P
 check_eq "host1 (unregistered) may not write through B" "status 0x18" "$(client "$PB" "$INITIATOR_1" write)"
 check_eq "host2 unregisters through A" "status 0x00" "$(client "$PA" "$INITIATOR_2" register 0)"
 check_eq "host1 writes through B again" "status 0x00" "$(client "$PB" "$INITIATOR_1" write)"
+check_eq "host2 registers 0xb2 through B, host1 0xa1 through A" "status 0x00 status 0x00" \
+    "$(client "$PB" "$INITIATOR_2" register 0xb2) $(client "$PA" "$INITIATOR_1" register 0xa1)"
+check_eq "host1 clears every registration through A" "status 0x00" "$(client "$PA" "$INITIATOR_1" clear 0xa1)"
+check_eq "host2's next command through B: CHECK CONDITION (unit attention RESERVATIONS PREEMPTED)" "status 0x02" \
+    "$(client "$PB" "$INITIATOR_2" write)"
+check_eq "then host2 writes through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" write)"
 
 if ! kernel_initiator_available; then
     echo "  kernel initiator parts skipped: RUN_KERNEL_INITIATOR=0 or qemu/iscsiadm missing"

@@ -20,7 +20,12 @@ import Testing
     /// One gateway's storage over the shared copy.
     final class Gateway: SharedPersistentReservationStorage {
         let copy: SharedCopy
-        let observer = Mutex<(@Sendable ((inout PersistentReservationState) -> Void) -> Void)?>(nil)
+        typealias Observer =
+            @Sendable (
+                (inout PersistentReservationState) -> Void,
+                [PersistentReservationOutcome.Notice]
+            ) -> Void
+        let observer = Mutex<Observer?>(nil)
         let unannounced = Mutex<PersistentReservationState?>(nil)
         /// When true announcements are lost on the way.
         let losesAnnouncements = Atomic(false)
@@ -78,16 +83,24 @@ import Testing
             }
         }
 
-        func announce() {
+        func announce(_ notices: [PersistentReservationOutcome.Notice]) {
             guard let change = self.unannounced.withLock({ $0.take() }),
                 !self.losesAnnouncements.load(ordering: .relaxed)
             else { return }
             for gateway in self.copy.gateways.withLock({ $0 }) where gateway !== self {
-                gateway.observer.withLock { $0 }? { $0.adoptPersistentPart(of: change) }
+                // Announcements carry the stored text, as the RADOS notification does.
+                let sent = notices.map(\.storedLine).compactMap { PersistentReservationOutcome.Notice(storedLine: $0) }
+                gateway.observer.withLock { $0 }?({ $0.adoptPersistentPart(of: change) }, sent)
             }
         }
 
-        func observe(_ handler: @escaping @Sendable ((inout PersistentReservationState) -> Void) -> Void) {
+        func observe(
+            _ handler:
+                @escaping @Sendable (
+                    (inout PersistentReservationState) -> Void,
+                    [PersistentReservationOutcome.Notice]
+                ) -> Void
+        ) {
             self.observer.withLock { $0 = handler }
         }
     }
@@ -186,6 +199,26 @@ import Testing
         #expect(self.state(self.b).registrations.isEmpty)
         #expect(self.run(self.b, Self.host2, ReservationCommandTests.reserveIn(.readKeys)).status == .good)
         #expect(self.state(self.b).registrations.map(\.key) == [0xA1])
+    }
+
+    @Test func unitAttentionsReachTheNexusesOfTheOtherGateway() {
+        #expect(self.reserveOut(self.b, Self.host2, .register, serviceActionKey: 0xB2) == .good())
+        #expect(self.reserveOut(self.a, Self.host1, .register, serviceActionKey: 0xA1) == .good())
+        #expect(self.reserveOut(self.a, Self.host1, .reserve, type: .writeExclusive, key: 0xA1) == .good())
+        #expect(self.reserveOut(self.a, Self.host1, .clear, key: 0xA1) == .good())
+        // CLEAR through A preempted host2's registration, which host2 learns through B.
+        let completion = self.run(self.b, Self.host2, ReservationCommandTests.testUnitReady)
+        #expect(completion == .checkCondition(SenseData(key: .unitAttention, code: .reservationsPreempted)))
+        #expect(self.run(self.b, Self.host2, ReservationCommandTests.testUnitReady) == .good())
+        #expect(self.state(self.b).registrations.isEmpty)
+    }
+
+    @Test func noticesSurviveTheirTextForm() throws {
+        let nexus = NexusIdentifier(initiatorPortName: "iqn.2024-01.test:a b,i,0x1", relativeTargetPortID: 3)
+        let registration = PersistentReservationRegistration(nexus: nexus, key: 0xFEED, allTargetPorts: true)
+        let notice = PersistentReservationOutcome.Notice(code: .registrationsPreempted, registration: registration)
+        #expect(PersistentReservationOutcome.Notice(storedLine: notice.storedLine) == notice)
+        #expect(PersistentReservationOutcome.Notice(storedLine: "notice 2a 5 feed") == nil)
     }
 
     @Test func anUnreachableCopyFailsTheCommandAndChangesNothing() {

@@ -32,13 +32,19 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
     private let sender = UUID().uuidString
     private let state = Mutex(SyncState())
 
+    private typealias Observer =
+        @Sendable (
+            _ apply: (inout PersistentReservationState) -> Void,
+            _ notices: [PersistentReservationOutcome.Notice]
+        ) -> Void
+
     private struct SyncState {
         /// The newest object version applied to the logical unit's state.
         var appliedVersion: UInt64 = 0
         /// The change saved by `update` and not yet announced: its version and stored text.
         var unannounced: (version: UInt64, text: String)?
         /// The logical unit's handler for the other gateways' changes.
-        var observer: (@Sendable ((inout PersistentReservationState) -> Void) -> Void)?
+        var observer: Observer?
     }
 
     /// Opens the reservation object of `device` and watches it.
@@ -133,11 +139,14 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         }
     }
 
-    func announce() {
+    /// Notifies the object's watchers with `sender`, the version, one line per notice, an empty line and the
+    /// stored text.
+    func announce(_ notices: [PersistentReservationOutcome.Notice]) {
         guard let change = self.state.withLock({ $0.unannounced.take() }) else {
             return
         }
-        let payload = "\(self.sender)\n\(change.version)\n\(change.text)"
+        let lines = [self.sender, String(change.version)] + notices.map(\.storedLine) + ["", change.text]
+        let payload = lines.joined(separator: "\n")
         do {
             try self.object.notify(Array(payload.utf8), timeout: Self.announcementTimeout)
         } catch {
@@ -147,30 +156,41 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         }
     }
 
-    func observe(_ handler: @escaping @Sendable ((inout PersistentReservationState) -> Void) -> Void) {
+    func observe(
+        _ handler:
+            @escaping @Sendable (
+                _ apply: (inout PersistentReservationState) -> Void,
+                _ notices: [PersistentReservationOutcome.Notice]
+            ) -> Void
+    ) {
         self.state.withLock { $0.observer = handler }
     }
 
-    /// A notification: another gateway's change (sender, version, stored text), applied when it is newer than what
-    /// the logical unit has.
+    /// A notification: another gateway's change (as ``announce(_:)`` sends it), applied when it is newer than
+    /// what the logical unit has; its unit attentions are established either way.
     private func received(_ payload: [UInt8]) {
-        let parts = payload.split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, String(decoding: parts[0], as: UTF8.self) != self.sender,
-            let version = UInt64(String(decoding: parts[1], as: UTF8.self)),
-            let stored = Self.decode(Array(parts[2]))
+        let lines = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard let blank = lines.firstIndex(of: "") else {
+            return
+        }
+        let header = lines[..<blank]
+        guard header.count >= 2, header[0] != self.sender, let version = UInt64(header[1]),
+            let stored = Self.decode(Array(lines[(blank + 1)...].joined(separator: "\n").utf8))
         else {
             return
         }
+        let notices = header.dropFirst(2).compactMap { PersistentReservationOutcome.Notice(storedLine: $0) }
         guard let observer = self.state.withLock({ $0.observer }) else {
             return
         }
-        observer { state in
+        let apply = { (state: inout PersistentReservationState) in
             self.state.withLock { sync in
                 guard version > sync.appliedVersion else { return }
                 sync.appliedVersion = version
                 state.adoptPersistentPart(of: stored)
             }
         }
+        observer(apply, notices)
     }
 
     /// The shared state and the object's version; nil, after logging why, when the object cannot be read or

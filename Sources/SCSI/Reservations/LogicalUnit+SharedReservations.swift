@@ -8,8 +8,12 @@ extension LogicalUnit {
 
     /// Lets a shared storage push the other targets' changes into this logical unit's state.
     func observeSharedReservations() {
-        self.sharedReservationStorage?.observe { [weak self] apply in
-            self?.changeReservations(apply)
+        self.sharedReservationStorage?.observe { [weak self] apply, notices in
+            guard let self else { return }
+            self.changeReservations(apply)
+            for notice in notices {
+                self.raiseUnitAttention(notice.code, coveredBy: notice.registration)
+            }
         }
     }
 
@@ -22,7 +26,8 @@ extension LogicalUnit {
     }
 
     /// Applies a PERSISTENT RESERVE OUT `request` from `nexus` to the shared state, then tells the other targets
-    /// (outside the reservation lock, so that two targets announcing at once do not wait for each other).
+    /// about it and its unit attentions (outside the reservation lock, so that two targets announcing at once do
+    /// not wait for each other).
     ///
     /// - Returns: the outcome; HARDWARE ERROR / INTERNAL TARGET FAILURE when the shared copy could not be read or
     ///   written, and nothing changed.
@@ -45,7 +50,7 @@ extension LogicalUnit {
             )
         }
         if outcome.changedPersistentState {
-            storage.announce()
+            storage.announce(outcome.notices)
         }
         return outcome
     }

@@ -35,13 +35,47 @@ public protocol SharedPersistentReservationStorage: PersistentReservationStorage
     /// logical unit's reservation lock.
     func refresh(_ state: inout PersistentReservationState)
 
-    /// Tells the other targets about the changes saved by ``update(_:_:)`` since the last call, and waits (for a
-    /// bounded time) until they have applied them. Called outside the logical unit's reservation lock.
-    func announce()
+    /// Tells the other targets about the change saved by ``update(_:_:)`` and the unit attentions it causes
+    /// (`notices`), and waits (for a bounded time) until they have applied it. Called outside the logical unit's
+    /// reservation lock.
+    func announce(_ notices: [PersistentReservationOutcome.Notice])
 
     /// Has the storage call `handler` each time another target changed the shared copy, on a thread of its own;
-    /// `handler` runs the `apply` it is given on the logical unit's state under the reservation lock.
-    func observe(_ handler: @escaping @Sendable (_ apply: (inout PersistentReservationState) -> Void) -> Void)
+    /// `handler` runs the `apply` it is given on the logical unit's state under the reservation lock, and
+    /// establishes the change's unit attentions (`notices`) for the I_T nexuses of this target.
+    func observe(
+        _ handler:
+            @escaping @Sendable (
+                _ apply: (inout PersistentReservationState) -> Void,
+                _ notices: [PersistentReservationOutcome.Notice]
+            ) -> Void
+    )
+}
+
+extension PersistentReservationOutcome.Notice {
+    /// The notice as one line of text, for announcing it to other targets: the additional sense code and
+    /// qualifier in hex, then the registration as ``PersistentReservationState/storedText`` writes it.
+    public var storedLine: String {
+        "notice \(String(self.code.code, radix: 16)) \(String(self.code.qualifier, radix: 16)) "
+            + "\(String(self.registration.key, radix: 16)) \(self.registration.nexus.relativeTargetPortID) "
+            + "\(self.registration.allTargetPorts ? 1 : 0) \(self.registration.nexus.initiatorPortName)"
+    }
+
+    /// Decodes ``storedLine``; nil when the line is not a notice.
+    public init?(storedLine: some StringProtocol) {
+        let fields = storedLine.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
+        guard fields.count == 7, fields[0] == "notice", let code = UInt8(fields[1], radix: 16),
+            let qualifier = UInt8(fields[2], radix: 16), let key = UInt64(fields[3], radix: 16),
+            let port = UInt16(fields[4])
+        else {
+            return nil
+        }
+        let nexus = NexusIdentifier(initiatorPortName: String(fields[6]), relativeTargetPortID: port)
+        self.init(
+            code: AdditionalSenseCode(code: code, qualifier: qualifier),
+            registration: PersistentReservationRegistration(nexus: nexus, key: key, allTargetPorts: fields[5] == "1")
+        )
+    }
 }
 
 extension PersistentReservationState {
