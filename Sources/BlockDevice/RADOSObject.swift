@@ -1,4 +1,5 @@
 import CLibRBD
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -51,11 +52,18 @@ public final class RADOSObject: @unchecked Sendable {
     }
 
     deinit {
-        if let watch = self.watch.withLock({ $0.take() }) {
-            _ = crados_unwatch(self.connection.handle, self.context, watch.cookie)
-            watch.handler.release()
+        let teardown = Teardown(
+            connection: self.connection,
+            context: self.context,
+            watch: self.watch.withLock { $0.take() }
+        )
+        guard teardown.watch != nil else {
+            teardown.run()
+            return
         }
-        crados_close_pool(self.context)
+        // The last reference may go away inside a watch callback, where rados_watch_flush would wait for that very
+        // callback to return: end the watch on another thread.
+        DispatchQueue.global().async { teardown.run() }
     }
 
     /// Reads the object (at most `maximumBytes`) and its version.
@@ -160,6 +168,21 @@ public final class RADOSObject: @unchecked Sendable {
     private struct Watch {
         let cookie: UInt64
         let handler: Unmanaged<WatchHandler>
+    }
+
+    /// Ends the watch (waiting until no callback runs), releases its handler and closes the I/O context.
+    private struct Teardown: @unchecked Sendable {
+        let connection: RBDConnection
+        let context: UnsafeMutableRawPointer
+        let watch: Watch?
+
+        func run() {
+            if let watch = self.watch {
+                _ = crados_unwatch(self.connection.handle, self.context, watch.cookie)
+                watch.handler.release()
+            }
+            crados_close_pool(self.context)
+        }
     }
 }
 

@@ -137,9 +137,23 @@ check_eq "host2's next command through B: CHECK CONDITION (unit attention RESERV
     "$(client "$PB" "$INITIATOR_2" write)"
 check_eq "then host2 writes through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" write)"
 
+check "B: iscsi_delete_target_node pr and bdev_rbd_delete Rbd1 (ends its reservation object's watch)" eval \
+    "rpc_b iscsi_delete_target_node $PR_IQN && rpc_b bdev_rbd_delete Rbd1"
+started=$SECONDS
+check_eq "host1 registers 0xa1 through A" "status 0x00" "$(client "$PA" "$INITIATOR_1" register 0xa1)"
+# A watch left behind would hold the announcement until its 5 s timeout.
+check "the announcement did not wait for B's ended watch ($((SECONDS - started)) s)" test $((SECONDS - started)) -lt 4
+
+# finish_gateways: B (the last gateway started) must stop on SIGTERM with status 0; then the summary.
+finish_gateways() {
+    tgt_stop
+    check_eq "B: SIGTERM exits 0" 0 "$?"
+    e2e_finish
+}
+
 if ! kernel_initiator_available; then
     echo "  kernel initiator parts skipped: RUN_KERNEL_INITIATOR=0 or qemu/iscsiadm missing"
-    e2e_finish
+    finish_gateways
 fi
 
 section "the Linux kernel initiator's seed scenario on the RBD LUN (through A)"
@@ -189,4 +203,4 @@ new_locker=$(image_locker gw)
 echo "  exclusive lock after the failover: ${new_locker:-none}"
 check "B took the exclusive lock (a new locker)" eval "[ -n '$new_locker' ] && [ '${new_locker%% *}' != '$client' ]"
 guest_redirect_finish
-e2e_finish
+finish_gateways
