@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=Tests/EndToEnd/kernel-initiator/gateway-moves.sh
 source "$E2E_DIR/kernel-initiator/gateway-moves.sh"
 
-e2e_require "$ISCSI_TGT" "$ISCSI_RPC" python3 rbd ceph
+e2e_require "$ISCSI_TGT" "$ISCSI_RPC" python3 rbd rados ceph
 
 GW_IQN=iqn.2016-06.io.spdk:gw
 PR_IQN=iqn.2016-06.io.spdk:pr
@@ -132,7 +132,16 @@ check_eq "host2 unregisters through A" "status 0x00" "$(client "$PA" "$INITIATOR
 check_eq "host1 writes through B again" "status 0x00" "$(client "$PB" "$INITIATOR_1" write)"
 check_eq "host2 registers 0xb2 through B, host1 0xa1 through A" "status 0x00 status 0x00" \
     "$(client "$PB" "$INITIATOR_2" register 0xb2) $(client "$PA" "$INITIATOR_1" register 0xa1)"
-check_eq "host1 clears every registration through A" "status 0x00" "$(client "$PA" "$INITIATOR_1" clear 0xa1)"
+PR_OBJECT=iscsi_tgt.pr.$(timeout 30 rbd info --format json rbdpool/pr | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+check "the state is in RADOS object $PR_OBJECT; change host2's key to 0xc3 there, behind the gateways' backs" eval "
+    timeout 30 rados -p rbdpool get $PR_OBJECT '$E2E_TMP/pr-state' &&
+    grep -q '^registration b2 ' '$E2E_TMP/pr-state' &&
+    sed -i 's/^registration b2 /registration c3 /' '$E2E_TMP/pr-state' &&
+    timeout 30 rados -p rbdpool put $PR_OBJECT '$E2E_TMP/pr-state'"
+check_eq "host1 registers a new key 0xa2 through A" "status 0x00" "$(client "$PA" "$INITIATOR_1" register 0xa2)"
+check_eq "A decided on the object's newest state: keys 0xc3 0xa2" "keys 0xc3 0xa2" \
+    "$(client "$PA" "$INITIATOR_2" readkeys | sed 's/^generation [0-9]* //')"
+check_eq "host1 clears every registration through A" "status 0x00" "$(client "$PA" "$INITIATOR_1" clear 0xa2)"
 check_eq "host2's next command through B: CHECK CONDITION (unit attention RESERVATIONS PREEMPTED)" "status 0x02" \
     "$(client "$PB" "$INITIATOR_2" write)"
 check_eq "then host2 writes through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" write)"
