@@ -22,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=Tests/EndToEnd/kernel-initiator/gateway-moves.sh
 source "$E2E_DIR/kernel-initiator/gateway-moves.sh"
 
-e2e_require "$ISCSI_TGT" "$ISCSI_RPC" python3 rbd rados ceph
+e2e_require "$ISCSI_TGT" "$ISCSI_RPC" python3
 
 GW_IQN=iqn.2016-06.io.spdk:gw
 PR_IQN=iqn.2016-06.io.spdk:pr
