@@ -176,7 +176,7 @@ check_contains "guest result (mkfs, verify, relogin, fio verify)" "GUEST-RESULT:
     "$(grep -a '^GUEST-RESULT' "$E2E_TMP/seed-guest.out")"
 
 section "fio with verify while the session moves A → B → A, then A dies and B takes over its address"
-guest_redirect_start "$PA" "$GW_IQN" --fio-seconds 60 --fio-mib 48
+guest_redirect_start "$PA" "$GW_IQN" --fio-seconds 50 --fio-mib 48
 check "the guest session is on A (1/0)" gateway_wait_counts 1/0 20
 moved=$SECONDS
 check "A: redirect to B as the guest sees it (10.0.2.2:$PB)" \
@@ -184,13 +184,13 @@ check "A: redirect to B as the guest sees it (10.0.2.2:$PB)" \
 check "A: iscsi_target_node_request_logout -t 1" rpc_a iscsi_target_node_request_logout "$GW_IQN" -t 1
 check "the session moved to B (0/1)" gateway_wait_counts 0/1 40
 echo "  A → B took $((SECONDS - moved)) s"
-sleep 5
+sleep 3
 moved=$SECONDS
 check "A: clear the redirect" rpc_a iscsi_target_node_set_redirect "$GW_IQN" 1
 check "B: iscsi_target_node_request_logout" rpc_b iscsi_target_node_request_logout "$GW_IQN"
 check "the session is back on A (1/0)" gateway_wait_counts 1/0 40
 echo "  B → A took $((SECONDS - moved)) s"
-sleep 5
+sleep 3
 locker=$(image_locker gw)
 echo "  exclusive lock of rbdpool/gw before the failover: ${locker:-none}"
 check "A (the writer) holds the image's exclusive lock" test -n "$locker"
@@ -207,7 +207,7 @@ check "B takes over A's address: portal group 1 moves to 127.0.0.1:$PA" eval "
     rpc_b iscsi_target_node_add_pg_ig_maps $GW_IQN 1:2"
 check "the initiator's reconnect lands on B (A does not answer: -/1)" gateway_wait_counts -/1 60
 echo "  failover took $((SECONDS - moved)) s"
-sleep 5
+sleep 3
 new_locker=$(image_locker gw)
 echo "  exclusive lock after the failover: ${new_locker:-none}"
 check "B took the exclusive lock (a new locker)" eval "[ -n '$new_locker' ] && [ '${new_locker%% *}' != '$client' ]"
