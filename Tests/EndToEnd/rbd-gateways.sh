@@ -9,7 +9,9 @@
 # 3. One guest boot runs fio with verify on the RBD LUN while the host moves the session A → B → A
 #    (iscsi_target_node_set_redirect + iscsi_target_node_request_logout), then kills A with SIGKILL, fences it
 #    (`rbd lock rm`: breaks its exclusive lock and blocklists its client, so nothing it still had in flight can
-#    land after B's writes) and has B take over A's portal address; the initiator's reconnect lands on B.
+#    land after B's writes; unfenced, B's first write waits about 31 s for the lock, until the OSD drops A's
+#    watch, which is longer than the kernel's 30 s SCSI command timeout) and has B take over A's portal
+#    address; the initiator's reconnect lands on B.
 #    iscsi_get_connections tells where the session is at every step; fio's verify must stay clean.
 # The gateways run with rbd_cache=false: a gateway killed with acknowledged writes in librbd's cache would lose
 # them.
