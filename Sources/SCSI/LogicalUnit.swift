@@ -59,6 +59,7 @@ public final class LogicalUnit: Sendable {
         self.vendor = vendor
         self.product = product ?? blockDevice.productName
         self.revision = revision
+        self.observeSharedReservations()
     }
 
     /// Whether the block device was hot-removed; every later command fails with LOGICAL UNIT NOT SUPPORTED.

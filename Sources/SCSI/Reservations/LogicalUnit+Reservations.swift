@@ -19,6 +19,7 @@ extension LogicalUnit {
     func persistentReserveIn(_ command: PersistentReserveIn, limit: Int, into dataIn: inout ByteBuffer)
         -> SCSICompletion
     {
+        self.refreshSharedReservations()
         let data = command.data(for: self.reservationState)
         return dataIn.writeDataIn(data, limit: min(limit, Int(command.allocationLength)))
     }
@@ -40,7 +41,24 @@ extension LogicalUnit {
         } catch {
             return .checkCondition(error.sense)
         }
-        let outcome = self.changeReservations { state in
+        let outcome: PersistentReservationOutcome
+        if let storage = self.sharedReservationStorage {
+            outcome = self.applySharedReservationChange(request, from: nexus, storage: storage)
+        } else {
+            outcome = self.localReservationChange(request, from: nexus)
+        }
+        for notice in outcome.notices {
+            self.raiseUnitAttention(notice.code, coveredBy: notice.registration)
+        }
+        return outcome.completion
+    }
+
+    /// Applies a PERSISTENT RESERVE OUT `request` from `nexus` to this target's state, saving it when APTPL asks.
+    private func localReservationChange(
+        _ request: PersistentReserveOutRequest,
+        from nexus: NexusIdentifier
+    ) -> PersistentReservationOutcome {
+        self.changeReservations { state in
             let persisted = state.persistsThroughPowerLoss
             let outcome = state.apply(request, from: nexus)
             if outcome.changedPersistentState, let storage = self.reservationStorage {
@@ -52,10 +70,6 @@ extension LogicalUnit {
             }
             return outcome
         }
-        for notice in outcome.notices {
-            self.raiseUnitAttention(notice.code, coveredBy: notice.registration)
-        }
-        return outcome.completion
     }
 
     /// RESERVE or RELEASE (6)/(10) received through `nexus`.
