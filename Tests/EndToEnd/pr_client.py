@@ -235,8 +235,6 @@ def main(argv):
         print(f"status 0x{prout(session, 0x03, key=int(args[0], 0)):02x}")
     elif action == "reserve":
         print(f"status 0x{prout(session, 0x01, key=int(args[0], 0), type_=int(args[1], 0)):02x}")
-    elif action == "clear":
-        print(f"status 0x{prout(session, 0x03, key=int(args[0], 0)):02x}")
     elif action == "readkeys":
         status, data = prin(session, 0x00)
         generation, length = struct.unpack_from(">II", data)
