@@ -2,8 +2,8 @@
 
     python3 Benchmarks/report.py RESULTS.tsv REPORT.md [CHART.png] [DESCRIPTION]
 
-RESULTS.tsv lines are `target<TAB>workload<TAB>value<TAB>cpu-us-per-io` (memory lines carry
-resident and peak KiB instead). The table is printed and replaces the part of REPORT.md between the
+RESULTS.tsv lines are `target<TAB>workload<TAB>value<TAB>cpu-us-per-io<TAB>wakeups-per-io` (memory
+lines carry resident and peak KiB instead). The table is printed and replaces the part of REPORT.md between the
 "benchmark results" markers (appended when missing). The chart (IOPS against queue depth, and target
 CPU per I/O) is drawn only when a path is given and matplotlib is installed.
 """
@@ -19,7 +19,7 @@ GOALS = {"read-4k-qd32": 5.0, "read-128k-qd16": 5.5, "write-4k-qd32": 3.2}
 
 
 def load(path):
-    iops, cpu, memory, idle = {}, {}, {}, {}
+    iops, cpu, wakeups, memory, idle = {}, {}, {}, {}, {}
     for line in open(path):
         fields = line.rstrip("\n").split("\t")
         if len(fields) < 3:
@@ -39,7 +39,9 @@ def load(path):
             iops.setdefault((workload, target), []).append(float(fields[2]))
         if len(fields) > 3 and fields[3] not in ("nan", ""):
             cpu.setdefault((workload, target), []).append(float(fields[3]))
-    return iops, cpu, memory, idle
+        if len(fields) > 4 and fields[4] not in ("nan", ""):
+            wakeups.setdefault((workload, target), []).append(float(fields[4]))
+    return iops, cpu, wakeups, memory, idle
 
 
 def median(values):
@@ -52,15 +54,23 @@ def number(value, digits=0):
     return f"{value:,.{digits}f}" if digits else f"{round(value):,}"
 
 
-def table(iops, cpu, memory, idle, description):
+def busy_percent(iops, cpu):
+    """The target's CPU use in percent of one core: IOPS × CPU per I/O."""
+    if iops is None or cpu is None:
+        return None
+    return iops * cpu / 1e4
+
+
+def table(iops, cpu, wakeups, memory, idle, description):
     depths = sorted(
         {int(w[len("read-4k-qd"):]) for (w, _) in iops if re.fullmatch(r"read-4k-qd\d+", w)}
     )
     lines = [
         f"Measured {description}.",
         "",
-        "| workload | ours IOPS | tgt IOPS | ours/tgt | goal | ours CPU µs/I/O | tgt CPU µs/I/O |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| workload | ours IOPS | tgt IOPS | ours/tgt | goal | ours CPU µs/I/O | tgt CPU µs/I/O "
+        "| ours busy % | tgt busy % | ours wake-ups/I/O | tgt wake-ups/I/O |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     others = sorted({w for (w, _) in iops if w not in MAIN_WORKLOADS and not re.fullmatch(r"read-4k-qd\d+", w)})
     for workload in MAIN_WORKLOADS + others + [f"read-4k-qd{d}" for d in depths if d != 32]:
@@ -69,10 +79,13 @@ def table(iops, cpu, memory, idle, description):
             continue
         ratio = f"{ours / tgt:.2f}×" if ours and tgt else "-"
         goal = f"≥ {GOALS[workload]}×" if workload in GOALS else ""
+        ours_cpu, tgt_cpu = median(cpu.get((workload, "ours"), [])), median(cpu.get((workload, "tgt"), []))
         lines.append(
             f"| {workload} | {number(ours)} | {number(tgt)} | {ratio} | {goal} "
-            f"| {number(median(cpu.get((workload, 'ours'), [])), 2)} "
-            f"| {number(median(cpu.get((workload, 'tgt'), [])), 2)} |"
+            f"| {number(ours_cpu, 2)} | {number(tgt_cpu, 2)} "
+            f"| {number(busy_percent(ours, ours_cpu))} | {number(busy_percent(tgt, tgt_cpu))} "
+            f"| {number(median(wakeups.get((workload, 'ours'), [])), 3)} "
+            f"| {number(median(wakeups.get((workload, 'tgt'), [])), 3)} |"
         )
     digest_on = median(iops.get(("read-4k-qd32-hd", "ours"), []))
     digest_off = median(iops.get(("read-4k-qd32", "ours"), []))
@@ -152,8 +165,8 @@ def main():
     results, report = sys.argv[1], sys.argv[2]
     chart_path = sys.argv[3] if len(sys.argv) > 3 else ""
     description = sys.argv[4] if len(sys.argv) > 4 else "on this machine"
-    iops, cpu, memory, idle = load(results)
-    text, depths = table(iops, cpu, memory, idle, description)
+    iops, cpu, wakeups, memory, idle = load(results)
+    text, depths = table(iops, cpu, wakeups, memory, idle, description)
     print()
     print(text)
     write_report(report, text)

@@ -218,7 +218,7 @@ public final class RBDBlockDevice: BlockDevice {
 final class OpenImage: @unchecked Sendable {
     let context: UnsafeMutableRawPointer
     let handle: UnsafeMutableRawPointer
-    private let connection: RBDConnection
+    let connection: RBDConnection
 
     init(connection: RBDConnection, pool: String, image: String, readOnly: Bool) throws(BlockDeviceError) {
         var context: UnsafeMutableRawPointer?

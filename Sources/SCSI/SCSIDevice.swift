@@ -101,6 +101,10 @@ public struct SCSIDevice: Sendable {
         if logicalUnit.conflicts(operation.reservationAccess, from: nexus.identifier) {
             return .completed(SCSICompletion(status: .reservationConflict))
         }
+        // While a sanitize runs, the commands exempt from unit attentions are the ones that still run (SBC-3 §4.11).
+        if operation.reportsUnitAttention, let sense = logicalUnit.sanitizeInProgress {
+            return .completed(.checkCondition(sense))
+        }
 
         if operation.modifiesMedium, let sense = logicalUnit.writeProtection {
             return .completed(.checkCondition(sense))
@@ -201,7 +205,7 @@ public struct SCSIDevice: Sendable {
             }
             return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
         case .requestSense:
-            let sense = nexus.takeUnitAttention(for: logicalUnit) ?? .noSense
+            let sense = nexus.takeUnitAttention(for: logicalUnit) ?? logicalUnit.sanitizeInProgress ?? .noSense
             return dataIn.writeDataIn(sense.bytes, limit: limit)
         case .modeSense(let modeSense):
             return dataIn.writeDataIn(modeSense.data(for: logicalUnit), limit: limit)

@@ -223,7 +223,8 @@ extension ISCSIConnectionHandler {
     /// Answers a command that ran: now, or after its ``SCSICompletion/responseDelay`` while it waits in the task
     /// table, where task management can still cancel it and where it keeps its slot of the command window.
     ///
-    /// Read data the initiator did not ask for (R bit clear, as in a READ sent as a write) is not sent.
+    /// Read data the initiator did not ask for (R bit clear, as in a READ sent as a write) is not sent. The tasks a
+    /// PREEMPT AND ABORT preempted are aborted first.
     /// With metrics on, the command is counted here, its latency including the response delay.
     private func finish(
         _ command: SCSICommandPDU,
@@ -235,6 +236,9 @@ extension ISCSIConnectionHandler {
     ) {
         if !command.isRead {
             dataIn = ByteBuffer()
+        }
+        if let preempted = completion.preemptedTasks {
+            self.abortPreemptedTasks(preempted, logicalUnitNumber: command.logicalUnitNumber)
         }
         if let metrics = self.metrics {
             let isGood = completion.status == .good

@@ -41,6 +41,7 @@ struct Application {
         defer { coreLocks.release() }
 
         logger.notice("Total cores available: \(selection.cores.count)")
+        ISCSIDataPlane.keepFreedBuffersInHeap()
         let group = MultiThreadedEventLoopGroup(pinnedCPUIDs: selection.loopOrder)
         for core in selection.cores {
             logger.notice("Reactor started on core \(core)")
