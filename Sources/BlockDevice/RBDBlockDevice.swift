@@ -11,16 +11,18 @@ import Synchronization
 
 /// A block device on a Ceph RBD image: SPDK's `bdev_rbd`.
 ///
-/// Reads, writes and flushes are asynchronous (``AsynchronousBlockDevice``): one `rbd_aio_*` request each, whose
-/// completion librados reports on its own threads, so an event loop never waits for an OSD round trip on the data
-/// path. A 128 KiB read is one `rbd_aio_read`. The synchronous requests of ``BlockDevice`` (used by the rare
-/// read-then-write commands: COMPARE AND WRITE, WRITE SAME, VERIFY) are librbd's blocking calls.
+/// Reads, writes, flushes, UNMAP and WRITE SAME are asynchronous (``AsynchronousBlockDevice``): one `rbd_aio_*`
+/// request each, whose completion librados reports on its own threads, so an event loop never waits for an OSD
+/// round trip on the data path. A 128 KiB read is one `rbd_aio_read`. The synchronous requests of ``BlockDevice``
+/// (used by the rare read-then-write commands: COMPARE AND WRITE, ORWRITE, VERIFY, WRITE AND VERIFY) are librbd's
+/// blocking calls.
 ///
 /// librbd's cache (`rbd_cache`, on by default) writes through until the first flush and then acknowledges writes
 /// from memory, so the device reports a volatile write cache (``writeCacheEnabled``): SYNCHRONIZE CACHE and FUA
-/// are `rbd_flush`. UNMAP and write zeroes are `rbd_write_zeroes`, which deallocates whole objects and zeroes the
-/// rest; `rbd_discard` may skip the partial-object parts of a range (`rbd_skip_partial_discard`), which would then
-/// not read back as zeroes. Range checks are done here: librbd clips a write that crosses the end of the image.
+/// are `rbd_aio_flush`. UNMAP and write zeroes are `rbd_aio_write_zeroes`, which deallocates whole objects and
+/// zeroes the rest; `rbd_aio_discard` may skip the partial-object parts of a range (`rbd_skip_partial_discard`),
+/// which would then not read back as zeroes. Range checks are done here: librbd clips a write that crosses the end
+/// of the image.
 public final class RBDBlockDevice: BlockDevice {
     /// The parameters of `bdev_rbd_create`.
     public struct Configuration: Sendable, Hashable {
