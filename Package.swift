@@ -29,14 +29,16 @@ let package = Package(
         .target(name: "CCRC32C"),
         // pwritev2/RWF_DSYNC, fallocate and block-device ioctls for file-backed block devices.
         .target(name: "CFileIO"),
+        // io_uring over its raw system calls (one ring per thread) for O_DIRECT file-backed block devices.
+        .target(name: "CUring"),
         // librados/librbd (Ceph RBD) loaded at run time with dlopen, so no Ceph is needed to build or start.
         .target(name: "CLibRBD", linkerSettings: [.linkedLibrary("dl")]),
         // iSCSI PDUs, their codec, text segments and digests.
         .target(name: "ISCSIWire", dependencies: ["CCRC32C", nioCore]),
         // Login and negotiation state machines: pure value types, no I/O.
         .target(name: "ISCSIProtocol", dependencies: ["ISCSIWire", nioCore, crypto]),
-        // The BlockDevice protocol, Malloc, Null, file, RBD, delay and error devices, and their registry.
-        .target(name: "BlockDevice", dependencies: ["CFileIO", "CLibRBD", nioCore]),
+        // The BlockDevice protocol, Malloc, Null, file (aio, io_uring), RBD, delay and error devices, and their registry.
+        .target(name: "BlockDevice", dependencies: ["CFileIO", "CLibRBD", "CUring", nioCore]),
         // SCSI (SPC/SBC) emulation of a logical unit over a BlockDevice.
         .target(name: "SCSI", dependencies: ["BlockDevice", nioCore]),
         // JSON-RPC 2.0 over a Unix socket, SPDK-compatible.
@@ -56,8 +58,8 @@ let package = Package(
             dependencies: ["ISCSIWire", "CCRC32C", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")]
         ),
         .testTarget(name: "ISCSIProtocolTests", dependencies: ["ISCSIProtocol", "ISCSIWire", nioCore]),
-        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", nioCore]),
-        .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore]),
+        .testTarget(name: "BlockDeviceTests", dependencies: ["BlockDevice", "CUring", nioCore]),
+        .testTarget(name: "SCSITests", dependencies: ["SCSI", "BlockDevice", nioCore, nioPosix]),
         .testTarget(
             name: "JSONRPCTests",
             dependencies: [

@@ -35,10 +35,10 @@ fi
 
 # Debian packages: libiscsi-bin (iscsi-ls, iscsi-inq, iscsi-readcapacity16, iscsi-test-cu, iscsi-perf),
 # qemu-utils + qemu-block-extra (qemu-io / qemu-img with the iscsi:// driver), tgt (the comparison
-# target of the benchmark), jq, python3 with pip and venv, procps (pgrep/ps), iproute2 (ss),
-# util-linux (flock, setsid), coreutils (timeout).
+# target of the benchmark) and tgt-rbd (its Ceph RBD backing store, for Benchmarks/rbd), jq, python3
+# with pip and venv, procps (pgrep/ps), iproute2 (ss), util-linux (flock, setsid), coreutils (timeout).
 BASE_PACKAGES=(
-    libiscsi-bin qemu-utils qemu-block-extra tgt jq python3 python3-pip python3-venv
+    libiscsi-bin qemu-utils qemu-block-extra tgt tgt-rbd jq python3 python3-pip python3-venv
     procps iproute2 util-linux coreutils ca-certificates
 )
 # The kernel-initiator guest (../shared/tools/kernel-initiator/README.md).

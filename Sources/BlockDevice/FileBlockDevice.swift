@@ -281,7 +281,7 @@ public final class FileBlockDevice: BlockDevice {
 }
 
 /// The size and logical block size of an open regular file or block device.
-private struct FileGeometry {
+struct FileGeometry {
     var bytes: UInt64
     var logicalBlockSize: UInt32
 

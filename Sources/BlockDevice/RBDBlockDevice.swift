@@ -11,9 +11,10 @@ import Synchronization
 
 /// A block device on a Ceph RBD image: SPDK's `bdev_rbd`.
 ///
-/// Each request is one synchronous librbd call on the caller's thread (the event loop of the connection that
-/// issued it): correct, but the loop waits for the OSD round trip, so one slow request holds up the others on
-/// that loop. A 128 KiB read is one librbd read.
+/// Reads, writes and flushes are asynchronous (``AsynchronousBlockDevice``): one `rbd_aio_*` request each, whose
+/// completion librados reports on its own threads, so an event loop never waits for an OSD round trip on the data
+/// path. A 128 KiB read is one `rbd_aio_read`. The synchronous requests of ``BlockDevice`` (used by the rare
+/// read-then-write commands: COMPARE AND WRITE, WRITE SAME, VERIFY) are librbd's blocking calls.
 ///
 /// librbd's cache (`rbd_cache`, on by default) writes through until the first flush and then acknowledges writes
 /// from memory, so the device reports a volatile write cache (``writeCacheEnabled``): SYNCHRONIZE CACHE and FUA
@@ -64,7 +65,7 @@ public final class RBDBlockDevice: BlockDevice {
     /// The registered cluster the image was opened through, or nil when the device has a connection of its own.
     public let cluster: RBDCluster?
     public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
-    private let image: OpenImage
+    let image: OpenImage
     private let currentBlockCount: Atomic<UInt64>
 
     /// Opens the image through `cluster`'s connection, or through a new connection made with the configuration's
@@ -78,6 +79,7 @@ public final class RBDBlockDevice: BlockDevice {
         guard configuration.blockSize > 0, configuration.blockSize % 512 == 0 else {
             throw .invalidArgument
         }
+        try RBDRequest.loadLibrary()
         let connection: RBDConnection
         if let cluster {
             connection = cluster.connection
@@ -198,7 +200,7 @@ public final class RBDBlockDevice: BlockDevice {
     }
 
     /// The byte offset and length of `blocks` blocks at `lba`, or nil when they do not all lie on the device.
-    private func byteRange(lba: UInt64, blocks: UInt64) -> (offset: UInt64, length: Int)? {
+    func byteRange(lba: UInt64, blocks: UInt64) -> (offset: UInt64, length: Int)? {
         guard self.contains(lba: lba, blocks: blocks) else {
             return nil
         }
@@ -213,10 +215,10 @@ public final class RBDBlockDevice: BlockDevice {
 
 /// An open image and its pool's I/O context, closed together before the connection they were opened through is
 /// released (librbd crashes closing an image whose cluster handle was shut down).
-private final class OpenImage: @unchecked Sendable {
+final class OpenImage: @unchecked Sendable {
     let context: UnsafeMutableRawPointer
     let handle: UnsafeMutableRawPointer
-    private let connection: RBDConnection
+    let connection: RBDConnection
 
     init(connection: RBDConnection, pool: String, image: String, readOnly: Bool) throws(BlockDeviceError) {
         var context: UnsafeMutableRawPointer?

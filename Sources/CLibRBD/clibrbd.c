@@ -215,3 +215,186 @@ int crbd_write_zeroes(void *image, uint64_t offset, uint64_t length) {
 int crbd_flush(void *image) {
     return loaded != 0 ? -ENOSYS : api.rbd_flush(image);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// RADOS objects beside an image (persistent reservations shared by gateways). Their symbols are resolved on first
+// use, after crbd_load succeeded, from the libraries it opened (dlopen of a loaded library returns its handle).
+
+typedef int (*rbd_get_id_fn)(void *image, char *id, size_t length);
+typedef void *(*rados_create_op_fn)(void);
+typedef void (*rados_release_op_fn)(void *op);
+typedef void (*rados_read_op_read_fn)(void *op, uint64_t offset, size_t length, char *buffer, size_t *bytes_read,
+                                      int *result);
+typedef int (*rados_read_op_operate_fn)(void *op, void *io_context, const char *oid, int flags);
+typedef uint64_t (*rados_get_last_version_fn)(void *io_context);
+typedef void (*rados_write_op_create_fn)(void *op, int exclusive, const char *category);
+typedef void (*rados_write_op_assert_version_fn)(void *op, uint64_t version);
+typedef void (*rados_write_op_write_full_fn)(void *op, const char *buffer, size_t length);
+typedef int (*rados_write_op_operate_fn)(void *op, void *io_context, const char *oid, void *mtime, int flags);
+typedef int (*rados_watch2_fn)(void *io_context, const char *oid, uint64_t *cookie, crados_notify_callback notify,
+                               crados_watch_error_callback error, void *argument);
+typedef int (*rados_unwatch2_fn)(void *io_context, uint64_t cookie);
+typedef int (*rados_watch_flush_fn)(void *cluster);
+typedef int (*rados_notify_ack_fn)(void *io_context, const char *oid, uint64_t notify_id, uint64_t cookie,
+                                   const char *buffer, int length);
+typedef int (*rados_notify2_fn)(void *io_context, const char *oid, const char *buffer, int length,
+                                uint64_t timeout_ms, char **reply, size_t *reply_length);
+typedef void (*rados_buffer_free_fn)(char *buffer);
+
+static struct {
+    rbd_get_id_fn rbd_get_id;
+    rados_create_op_fn rados_create_read_op;
+    rados_release_op_fn rados_release_read_op;
+    rados_read_op_read_fn rados_read_op_read;
+    rados_read_op_operate_fn rados_read_op_operate;
+    rados_get_last_version_fn rados_get_last_version;
+    rados_create_op_fn rados_create_write_op;
+    rados_release_op_fn rados_release_write_op;
+    rados_write_op_create_fn rados_write_op_create;
+    rados_write_op_assert_version_fn rados_write_op_assert_version;
+    rados_write_op_write_full_fn rados_write_op_write_full;
+    rados_write_op_operate_fn rados_write_op_operate;
+    rados_watch2_fn rados_watch2;
+    rados_unwatch2_fn rados_unwatch2;
+    rados_watch_flush_fn rados_watch_flush;
+    rados_notify_ack_fn rados_notify_ack;
+    rados_notify2_fn rados_notify2;
+    rados_buffer_free_fn rados_buffer_free;
+} objects_api;
+
+static pthread_once_t objects_once = PTHREAD_ONCE_INIT;
+static int objects_loaded = -1;
+
+static void load_object_symbols(void) {
+    if (crbd_load() != 0) {
+        return;
+    }
+    void *rados = dlopen("librados.so.2", RTLD_NOW | RTLD_LOCAL);
+    void *rbd = dlopen("librbd.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (rados == NULL || rbd == NULL) {
+        return;
+    }
+    int missing = 0;
+#define RESOLVE(library, name)                                                                                   \
+    missing |= (objects_api.name = (__typeof__(objects_api.name))dlsym(library, #name)) == NULL
+    RESOLVE(rbd, rbd_get_id);
+    RESOLVE(rados, rados_create_read_op);
+    RESOLVE(rados, rados_release_read_op);
+    RESOLVE(rados, rados_read_op_read);
+    RESOLVE(rados, rados_read_op_operate);
+    RESOLVE(rados, rados_get_last_version);
+    RESOLVE(rados, rados_create_write_op);
+    RESOLVE(rados, rados_release_write_op);
+    RESOLVE(rados, rados_write_op_create);
+    RESOLVE(rados, rados_write_op_assert_version);
+    RESOLVE(rados, rados_write_op_write_full);
+    RESOLVE(rados, rados_write_op_operate);
+    RESOLVE(rados, rados_watch2);
+    RESOLVE(rados, rados_unwatch2);
+    RESOLVE(rados, rados_watch_flush);
+    RESOLVE(rados, rados_notify_ack);
+    RESOLVE(rados, rados_notify2);
+    RESOLVE(rados, rados_buffer_free);
+#undef RESOLVE
+    objects_loaded = missing ? -1 : 0;
+}
+
+static int objects_ready(void) {
+    pthread_once(&objects_once, load_object_symbols);
+    return objects_loaded == 0;
+}
+
+int crados_image_id(void *image, char *buffer, size_t length) {
+    return objects_ready() ? objects_api.rbd_get_id(image, buffer, length) : -ENOSYS;
+}
+
+int crados_open_pool(void *cluster, const char *pool_name, void **io_context) {
+    return objects_ready() ? api.rados_ioctx_create(cluster, pool_name, io_context) : -ENOSYS;
+}
+
+void crados_close_pool(void *io_context) {
+    if (objects_ready()) {
+        api.rados_ioctx_destroy(io_context);
+    }
+}
+
+int crados_create(void *io_context, const char *oid) {
+    if (!objects_ready()) {
+        return -ENOSYS;
+    }
+    void *op = objects_api.rados_create_write_op();
+    objects_api.rados_write_op_create(op, 0, NULL);
+    int result = objects_api.rados_write_op_operate(op, io_context, oid, NULL, 0);
+    objects_api.rados_release_write_op(op);
+    return result;
+}
+
+ssize_t crados_read(void *io_context, const char *oid, void *buffer, size_t length, uint64_t *version) {
+    if (!objects_ready()) {
+        return -ENOSYS;
+    }
+    size_t bytes_read = 0;
+    int read_result = 0;
+    void *op = objects_api.rados_create_read_op();
+    objects_api.rados_read_op_read(op, 0, length, buffer, &bytes_read, &read_result);
+    int result = objects_api.rados_read_op_operate(op, io_context, oid, 0);
+    objects_api.rados_release_read_op(op);
+    if (result < 0) {
+        return result;
+    }
+    if (read_result < 0) {
+        return read_result;
+    }
+    *version = objects_api.rados_get_last_version(io_context);
+    return (ssize_t)bytes_read;
+}
+
+int crados_write_if_version(void *io_context, const char *oid, const void *data, size_t length, uint64_t version,
+                            uint64_t *new_version) {
+    if (!objects_ready()) {
+        return -ENOSYS;
+    }
+    void *op = objects_api.rados_create_write_op();
+    objects_api.rados_write_op_assert_version(op, version);
+    objects_api.rados_write_op_write_full(op, data, length);
+    int result = objects_api.rados_write_op_operate(op, io_context, oid, NULL, 0);
+    objects_api.rados_release_write_op(op);
+    if (result == 0) {
+        *new_version = objects_api.rados_get_last_version(io_context);
+    }
+    return result;
+}
+
+int crados_watch(void *io_context, const char *oid, crados_notify_callback notify,
+                 crados_watch_error_callback error, void *argument, uint64_t *cookie) {
+    return objects_ready() ? objects_api.rados_watch2(io_context, oid, cookie, notify, error, argument) : -ENOSYS;
+}
+
+int crados_unwatch(void *cluster, void *io_context, uint64_t cookie) {
+    if (!objects_ready()) {
+        return -ENOSYS;
+    }
+    int result = objects_api.rados_unwatch2(io_context, cookie);
+    objects_api.rados_watch_flush(cluster);
+    return result;
+}
+
+int crados_notify_ack(void *io_context, const char *oid, uint64_t notify_id, uint64_t cookie) {
+    return objects_ready() ? objects_api.rados_notify_ack(io_context, oid, notify_id, cookie, NULL, 0) : -ENOSYS;
+}
+
+int crados_notify(void *io_context, const char *oid, const void *data, size_t length, uint64_t timeout_ms) {
+    if (!objects_ready()) {
+        return -ENOSYS;
+    }
+    if (length > INT32_MAX) {
+        return -EINVAL;
+    }
+    char *reply = NULL;
+    size_t reply_length = 0;
+    int result = objects_api.rados_notify2(io_context, oid, data, (int)length, timeout_ms, &reply, &reply_length);
+    if (reply != NULL) {
+        objects_api.rados_buffer_free(reply);
+    }
+    return result;
+}

@@ -33,6 +33,9 @@ public final class LogicalUnit: Sendable {
     let unitAttentions = Mutex(UnitAttentionTable())
     let unitAttentionGeneration = Atomic<UInt64>(0)
     private let softwareWriteProtect = Atomic(false)
+    private let taskAbortedStatus = Atomic(false)
+    /// The progress of the sanitize in progress (0–65535), or `noSanitize`.
+    let sanitizeProgress = Atomic<UInt32>(.max)
     /// Makes COMPARE AND WRITE, ORWRITE and WRITE ATOMIC atomic against every other write, across event loops.
     let atomicWriteGate = AtomicWriteGate()
 
@@ -56,6 +59,7 @@ public final class LogicalUnit: Sendable {
         self.vendor = vendor
         self.product = product ?? blockDevice.productName
         self.revision = revision
+        self.observeSharedReservations()
     }
 
     /// Whether the block device was hot-removed; every later command fails with LOGICAL UNIT NOT SUPPORTED.
@@ -72,6 +76,13 @@ public final class LogicalUnit: Sendable {
     public var isSoftwareWriteProtected: Bool {
         get { self.softwareWriteProtect.load(ordering: .acquiring) }
         set { self.softwareWriteProtect.store(newValue, ordering: .releasing) }
+    }
+
+    /// The TAS bit of the control mode page, set by MODE SELECT: when another I_T nexus's task management or
+    /// PREEMPT AND ABORT aborts a task, the task ends with TASK ABORTED status rather than without a response.
+    public var reportsTaskAbortedStatus: Bool {
+        get { self.taskAbortedStatus.load(ordering: .acquiring) }
+        set { self.taskAbortedStatus.store(newValue, ordering: .releasing) }
     }
 
     /// Whether write-type commands are refused with DATA PROTECT: a read-only block device, or SWP.

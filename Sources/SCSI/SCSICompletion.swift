@@ -13,6 +13,9 @@ public struct SCSICompletion: Sendable, Hashable {
     /// How long the transport holds the response (Data-In and SCSI Response) back after the command ran: the
     /// block device's added latency (delay bdevs, QoS). `.zero` answers at once.
     public var responseDelay: TimeAmount = .zero
+    /// PERSISTENT RESERVE OUT PREEMPT AND ABORT: the tasks of other I_T nexuses on this logical unit that the
+    /// transport aborts (as it does for CLEAR TASK SET) before answering.
+    public var preemptedTasks: PreemptedTasks?
 
     public init(status: SCSIStatus, sense: SenseData? = nil, dataInLength: Int = 0) {
         self.status = status

@@ -101,6 +101,10 @@ public struct SCSIDevice: Sendable {
         if logicalUnit.conflicts(operation.reservationAccess, from: nexus.identifier) {
             return .completed(SCSICompletion(status: .reservationConflict))
         }
+        // While a sanitize runs, the commands exempt from unit attentions are the ones that still run (SBC-3 §4.11).
+        if operation.reportsUnitAttention, let sense = logicalUnit.sanitizeInProgress {
+            return .completed(.checkCondition(sense))
+        }
 
         if operation.modifiesMedium, let sense = logicalUnit.writeProtection {
             return .completed(.checkCondition(sense))
@@ -201,7 +205,7 @@ public struct SCSIDevice: Sendable {
             }
             return dataIn.writeDataIn(report.data(luns: self.logicalUnitIDs), limit: limit)
         case .requestSense:
-            let sense = nexus.takeUnitAttention(for: logicalUnit) ?? .noSense
+            let sense = nexus.takeUnitAttention(for: logicalUnit) ?? logicalUnit.sanitizeInProgress ?? .noSense
             return dataIn.writeDataIn(sense.bytes, limit: limit)
         case .modeSense(let modeSense):
             return dataIn.writeDataIn(modeSense.data(for: logicalUnit), limit: limit)
@@ -369,7 +373,7 @@ public struct SCSIDevice: Sendable {
     }
 
     /// The first `length` bytes of `segments` in one buffer, for commands that parse their parameter data.
-    private static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
+    static func gather(_ segments: [ByteBuffer], length: Int) -> ByteBuffer {
         var gathered = ByteBuffer()
         gathered.reserveCapacity(length)
         for var segment in Self.trim(segments, to: length) {
@@ -379,7 +383,7 @@ public struct SCSIDevice: Sendable {
     }
 
     /// The first `length` bytes of `segments` (the segments themselves in the usual case of an exact fit).
-    private static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
+    static func trim(_ segments: [ByteBuffer], to length: Int) -> [ByteBuffer] {
         if segments.reduce(0, { $0 + $1.readableBytes }) == length {
             return segments
         }

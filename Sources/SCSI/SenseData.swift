@@ -67,6 +67,9 @@ public struct SenseData: Sendable, Hashable {
     public var information: UInt32?
     /// The invalid field, reported in the SENSE KEY SPECIFIC bytes (with SKSV set) when known.
     public var fieldPointer: FieldPointer?
+    /// The PROGRESS INDICATION of an operation in progress (NOT READY), in 65536ths, reported in the SENSE KEY
+    /// SPECIFIC bytes (with SKSV set).
+    public var progressIndication: UInt16?
 
     /// Where an invalid field lies (SPC-4 §4.5.2.4.2): in the CDB or the parameter data, its byte, and the most
     /// significant bit of the field when it does not start a byte.
@@ -122,6 +125,10 @@ public struct SenseData: Sendable, Hashable {
             bytes[15] = 0x80 | (pointer.isInCDB ? 0x40 : 0) | bitPointer
             bytes[16] = UInt8(truncatingIfNeeded: pointer.byte >> 8)
             bytes[17] = UInt8(truncatingIfNeeded: pointer.byte)
+        } else if let progress = self.progressIndication {
+            bytes[15] = 0x80
+            bytes[16] = UInt8(truncatingIfNeeded: progress >> 8)
+            bytes[17] = UInt8(truncatingIfNeeded: progress)
         }
         return bytes
     }

@@ -170,6 +170,7 @@ class Connection:
         self.immediate_data = True
         self.initial_r2t = True
         self.max_send_segment = 8192
+        self.negotiated = {}
 
     # -- raw I/O ---------------------------------------------------------------------------------------
 
@@ -255,9 +256,9 @@ class Connection:
         return PDU(h, data=keys if isinstance(keys, bytes) else text_keys(keys))
 
     def login(self, target=None, initiator=DEFAULT_INITIATOR, isid=0x80_0000_0001, tsih=0, cid=0, extra=None,
-              discovery=False):
+              discovery=False, max_connections=1):
         """Logs in from operational negotiation straight to full feature phase. Returns the Login Response;
-        on success (status 0) the session's TSIH and negotiated limits are kept."""
+        on success (status 0) the session's TSIH and negotiated limits are kept (`negotiated` has every key)."""
         keys = [("InitiatorName", initiator)]
         if discovery:
             keys.append(("SessionType", "Discovery"))
@@ -274,7 +275,7 @@ class Connection:
                 ("ImmediateData", "Yes"),
                 ("MaxBurstLength", "262144"),
                 ("FirstBurstLength", "65536"),
-                ("MaxConnections", "1"),
+                ("MaxConnections", str(max_connections)),
                 ("ErrorRecoveryLevel", "0"),
             ]
         keys += list(extra or [])
@@ -288,6 +289,7 @@ class Connection:
             self.max_cmd_sn = response.max_cmd_sn
             self.exp_stat_sn = (response.stat_sn + 1) & 0xFFFFFFFF
             negotiated = parse_keys(response.data)
+            self.negotiated = negotiated
             self.max_send_segment = int(negotiated.get("MaxRecvDataSegmentLength", "8192"))
             self.max_burst = int(negotiated.get("MaxBurstLength", self.max_burst))
             self.first_burst = int(negotiated.get("FirstBurstLength", self.first_burst))

@@ -7,11 +7,18 @@ RFC 7143 (login without digests, one SCSI command with immediate data, Data-In o
 
 usage: pr_client.py HOST PORT TARGET INITIATOR ISID ACTION [ARGS...]
   register KEY [aptpl]        PR OUT REGISTER AND IGNORE EXISTING KEY (service action key KEY)
+  register-specifying KEY NAME...
+                              PR OUT REGISTER with SPEC_I_PT: also registers each NAME (an initiator port
+                              "IQN,i,0xISID", or a bare IQN for every port of that initiator)
   reserve KEY TYPE            PR OUT RESERVE
+  clear KEY                   PR OUT CLEAR
   readkeys                    PR IN READ KEYS: prints "generation G keys K1 K2 ..."
   readres                     PR IN READ RESERVATION: prints "generation G key K type T" or "none"
   write                       WRITE(10) of one zero block at LBA 0
-Prints "status 0xNN" first. Exit status 0 when the exchange completed, 1 on a protocol failure.
+  preempt-abort INITIATOR_B ISID_B TAS
+                              PREEMPT AND ABORT of a nexus whose write waits for Data-Out (see preempt_abort)
+Prints "status 0xNN" first (preempt-abort prints one line per step). Exit status 0 when the exchange
+completed, 1 on a protocol failure.
 """
 import socket
 import struct
@@ -66,32 +73,66 @@ class Session:
         self.cmdsn = struct.unpack_from(">I", response, 28)[0]
         self.itt += 1
 
-    def command(self, cdb, data_out=b"", read_length=0):
+    def send_command(self, cdb, data_out=b"", read_length=0, write_length=None):
+        """Sends a SCSI Command with `data_out` as immediate data (and `write_length` bytes expected in all);
+        returns its Initiator Task Tag."""
+        write_length = len(data_out) if write_length is None else write_length
+        itt = self.itt
         header = bytearray(48)
         header[0] = 0x01
-        header[1] = 0x80 | (0x40 if read_length else 0) | (0x20 if data_out else 0) | 0x01
+        header[1] = 0x80 | (0x40 if read_length else 0) | (0x20 if write_length else 0) | 0x01
         header[5:8] = len(data_out).to_bytes(3, "big")
-        struct.pack_into(">IIII", header, 16, self.itt, max(read_length, len(data_out)), self.cmdsn, self.statsn)
+        struct.pack_into(">IIII", header, 16, itt, max(read_length, write_length), self.cmdsn, self.statsn)
         header[32:32 + len(cdb)] = cdb
         self.sock.sendall(bytes(header) + pad4(data_out))
         self.cmdsn += 1
         self.itt += 1
+        return itt
+
+    def send_data_out(self, itt, ttt, data):
+        header = bytearray(48)
+        header[0] = 0x05
+        header[1] = 0x80
+        header[5:8] = len(data).to_bytes(3, "big")
+        struct.pack_into(">IIIIII", header, 16, itt, ttt, 0, self.statsn, 0, 0)
+        self.sock.sendall(bytes(header) + pad4(data))
+
+    def receive(self, itt):
+        """Reads PDUs up to the status of task `itt`: (opcode, status, data-in, response header, sense)."""
         data_in = b""
         while True:
             response, body = self.read_pdu()
             opcode = response[0] & 0x3F
-            if opcode == 0x25:  # Data-In
-                data_in += body
-                if response[1] & 0x01:
-                    self.statsn = struct.unpack_from(">I", response, 24)[0] + 1
-                    return response[3], data_in
-            elif opcode == 0x21:  # SCSI Response
-                self.statsn = struct.unpack_from(">I", response, 24)[0] + 1
-                return response[3], data_in
-            elif opcode == 0x20:  # NOP-In: nothing to answer for an unsolicited one without a TTT
+            if opcode == 0x20:  # NOP-In: nothing to answer for an unsolicited one without a TTT
                 continue
-            else:
+            if opcode not in (0x21, 0x25, 0x31):
                 raise ConnectionError(f"unexpected opcode 0x{opcode:02x}")
+            tag = struct.unpack_from(">I", response, 16)[0]
+            if tag != itt:
+                raise ConnectionError(f"PDU 0x{opcode:02x} for task 0x{tag:x} while waiting for 0x{itt:x}")
+            if opcode == 0x31:  # R2T
+                return opcode, None, b"", response, b""
+            if opcode == 0x25:
+                data_in += body
+                if not response[1] & 0x01:
+                    continue
+            self.statsn = struct.unpack_from(">I", response, 24)[0] + 1
+            sense = body[2:] if opcode == 0x21 and len(body) > 2 else b""
+            return opcode, response[3], data_in, response, sense
+
+    def command(self, cdb, data_out=b"", read_length=0):
+        _, status, data_in, _, _ = self.receive(self.send_command(cdb, data_out, read_length))
+        return status, data_in
+
+    def ready(self):
+        """TEST UNIT READY until GOOD, consuming unit attentions; returns the ASC/ASCQ values seen."""
+        seen = []
+        for _ in range(8):
+            _, status, _, _, sense = self.receive(self.send_command(bytes(6)))
+            if status == 0:
+                return seen
+            seen.append(sense[12] << 8 | sense[13] if len(sense) > 13 else None)
+        raise ConnectionError("TEST UNIT READY never completed with GOOD")
 
 
 def prout(session, action, key=0, service_action_key=0, type_=0, aptpl=False):
@@ -101,9 +142,85 @@ def prout(session, action, key=0, service_action_key=0, type_=0, aptpl=False):
     return status
 
 
+def transport_id(name):
+    """An iSCSI TransportID: format 01b for an initiator port name, 00b for a bare iSCSI name."""
+    data = name.encode() + b"\0"
+    data += b"\0" * (-len(data) % 4)
+    data += b"\0" * max(0, 20 - len(data))
+    return bytes([0x45 if ",i,0x" in name.lower() else 0x05, 0]) + len(data).to_bytes(2, "big") + data
+
+
+def register_specifying(session, key, names):
+    ids = b"".join(transport_id(name) for name in names)
+    parameters = struct.pack(">QQI", 0, key, 0) + bytes([0x08, 0, 0, 0]) + len(ids).to_bytes(4, "big") + ids
+    cdb = bytes([0x5F, 0x00, 0, 0, 0]) + len(parameters).to_bytes(4, "big") + b"\0"
+    status, _ = session.command(cdb, data_out=parameters)
+    return status
+
+
 def prin(session, action):
     cdb = bytes([0x5E, action, 0, 0, 0, 0, 0]) + (1024).to_bytes(2, "big") + b"\0"
     return session.command(cdb, read_length=1024)
+
+
+def write10(lba, blocks=1):
+    return bytes([0x2A, 0]) + lba.to_bytes(4, "big") + bytes([0]) + blocks.to_bytes(2, "big") + bytes([0])
+
+
+def read10(lba, blocks=1):
+    return bytes([0x28, 0]) + lba.to_bytes(4, "big") + bytes([0]) + blocks.to_bytes(2, "big") + bytes([0])
+
+
+def set_task_aborted_status(session, enabled):
+    """MODE SELECT(6) of the control mode page with TAS set or cleared (the page sent back otherwise as read)."""
+    status, page = session.command(bytes([0x1A, 0x08, 0x0A, 0, 255, 0]), read_length=255)
+    if status != 0 or len(page) < 16:
+        raise ConnectionError(f"MODE SENSE of the control page: status 0x{status:02x}")
+    page = bytearray(page[:16])
+    page[0] = 0
+    page[4 + 5] = (page[4 + 5] & ~0x40) | (0x40 if enabled else 0)
+    status, _ = session.command(bytes([0x15, 0x10, 0, 0, len(page), 0]), data_out=bytes(page))
+    if status != 0:
+        raise ConnectionError(f"MODE SELECT of TAS: status 0x{status:02x}")
+
+
+def preempt_abort(a, b, tas, block_size=512, lba=8):
+    """Initiator A writes its pattern, B registers and reserves Write Exclusive, then starts a write that waits
+    for Data-Out. A sends PREEMPT AND ABORT naming B's key; B's late Data-Out is discarded and its write ends
+    without a response (TAS 0) or with TASK ABORTED (TAS 1); B sees REGISTRATIONS PREEMPTED, A's data is
+    intact and a new write from B conflicts."""
+    for session, key in ((a, 0xA1), (b, 0xB2)):
+        session.ready()
+        prout(session, 0x06, service_action_key=key)
+    prout(a, 0x03, key=0xA1)  # CLEAR whatever an earlier step left
+    for session, key in ((a, 0xA1), (b, 0xB2)):
+        session.ready()
+        prout(session, 0x06, service_action_key=key)
+    set_task_aborted_status(a, tas)
+    b.ready()
+    a.ready()
+    pattern = bytes([0xA5]) * block_size
+    status, _ = a.command(write10(lba), data_out=pattern)
+    print(f"a writes status 0x{status:02x}")
+    print(f"b reserves status 0x{prout(b, 0x01, key=0xB2, type_=1):02x}")
+    held = b.send_command(write10(lba), write_length=block_size)
+    opcode, _, _, r2t, _ = b.receive(held)
+    print(f"b write waits for data-out {'yes' if opcode == 0x31 else 'no'}")
+    print(f"a preempt-and-abort status 0x{prout(a, 0x05, key=0xA1, service_action_key=0xB2, type_=1):02x}")
+    b.send_data_out(held, struct.unpack_from(">I", r2t, 20)[0], bytes([0x5A]) * block_size)
+    if tas:
+        opcode, status, _, _, _ = b.receive(held)
+        print(f"b write ends status 0x{status:02x}")
+    else:
+        print("b write ends silently")
+    # With TAS 0 a response to the held write would arrive before this one and fail receive().
+    print("b unit attention " + " ".join(f"0x{code:04x}" for code in b.ready() if code is not None))
+    status, data = a.command(read10(lba), read_length=block_size)
+    print(f"a reads its data {'intact' if status == 0 and data == pattern else 'changed'}")
+    status, _ = b.command(write10(lba), data_out=bytes([0x5A]) * block_size)
+    print(f"b writes again status 0x{status:02x}")
+    prout(a, 0x03, key=0xA1)
+    set_task_aborted_status(a, False)
 
 
 def main(argv):
@@ -112,8 +229,14 @@ def main(argv):
     if action == "register":
         status = prout(session, 0x06, service_action_key=int(args[0], 0), aptpl=args[1:] == ["aptpl"])
         print(f"status 0x{status:02x}")
+    elif action == "register-specifying":
+        print(f"status 0x{register_specifying(session, int(args[0], 0), args[1:]):02x}")
+    elif action == "clear":
+        print(f"status 0x{prout(session, 0x03, key=int(args[0], 0)):02x}")
     elif action == "reserve":
         print(f"status 0x{prout(session, 0x01, key=int(args[0], 0), type_=int(args[1], 0)):02x}")
+    elif action == "clear":
+        print(f"status 0x{prout(session, 0x03, key=int(args[0], 0)):02x}")
     elif action == "readkeys":
         status, data = prin(session, 0x00)
         generation, length = struct.unpack_from(">II", data)
@@ -129,6 +252,10 @@ def main(argv):
             print(f"generation {generation} key 0x{key:x} type {data[21] & 0x0F}")
         else:
             print("none")
+    elif action == "preempt-abort":
+        other = Session(host, int(port), target, args[0], int(args[1], 0))
+        preempt_abort(session, other, args[2] == "1")
+        other.sock.close()
     elif action == "write":
         status, _ = session.command(bytes([0x2A, 0, 0, 0, 0, 0, 0, 0, 1, 0]), data_out=b"\0" * 512)
         print(f"status 0x{status:02x}")

@@ -140,6 +140,23 @@ check_contains "bdev_rbd_resize of a missing device answers No such device" "No 
     "$(rpc bdev_rbd_resize Rbd9 128 2>&1)"
 check "qemu-io writes in the new space" qio 0 "write -P 0x77 95M 64k" "flush" "read -P 0x77 95M 64k"
 
+section "requests in flight together (asynchronous data path)"
+# Each request is one rbd_aio_* call whose completion comes back to the connection's loop: many are in flight at
+# once, on one connection, and complete in any order.
+aio_writes=()
+aio_reads=()
+for i in $(seq 0 31); do
+    aio_writes+=("aio_write -P $((i + 1)) $((48 + i))M 64k")
+    aio_reads+=("aio_read -P $((i + 1)) $((48 + i))M 64k")
+done
+check "qemu-io: 32 writes of 64 KiB in flight at once, then a flush" qio 0 "${aio_writes[@]}" "aio_flush" "flush"
+check "qemu-io: the 32 patterns read back with 32 reads in flight" qio 0 "${aio_reads[@]}" "aio_flush"
+iops=$(timeout 60 iscsi-perf -t 3 -r -m 32 -b 8 "$URL" 2>&1 | tr '\r' '\n' |
+    sed -n 's/^iops average \([0-9]*\).*/\1/p' | tail -n 1)
+check "iscsi-perf: 3 s of 4 KiB random reads at QD32 (${iops:-no} IOPS)" test "${iops:-0}" -gt 0
+check "qemu-img bench: 2000 writes of 4 KiB at QD32 (4-12 MiB, away from the patterns)" eval \
+    "timeout 120 qemu-img bench -f raw -w -d 32 -s 4k -c 2000 -o 4M '$URL' 2>&1 | grep -q '^Run completed'"
+
 section "save_config round trip"
 check "save_config" eval "rpc save_config >'$CONFIG'"
 check_eq "the saved config registers the cluster before creating the bdevs, with cluster_name" \
@@ -162,7 +179,7 @@ check_eq "bdev_rbd_get_clusters_info answers the same after the restart" "$clust
 check "the data is still there" qio 0 "read -P 0xab 0 1M" "read -P 0x77 95M 64k"
 
 section "iscsi-test-cu -d on 512-byte RBD LUNs"
-# Every request is a synchronous librbd round trip, so one sequential run takes about 6 minutes here: the
+# iscsi-test-cu sends one command at a time, each an OSD round trip, so one sequential run takes minutes: the
 # families are dealt out to three workers, each on a target of its own (a target reset in one family must not
 # raise unit attentions in another) with a 64 MiB RBD LUN of its own.
 check "targets rbd2 and rbd3 export Rbd2 and Rbd3 (64 MiB images of their own)" eval "

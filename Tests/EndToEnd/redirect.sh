@@ -17,11 +17,12 @@
 set -uo pipefail
 # shellcheck source=Tests/EndToEnd/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=Tests/EndToEnd/kernel-initiator/gateway-moves.sh
+source "$E2E_DIR/kernel-initiator/gateway-moves.sh"
 
 e2e_require "$ISCSI_TGT" "$ISCSI_RPC" iscsi-ls iscsi-inq iscsi-readcapacity16 python3
 
 IQN=iqn.2016-06.io.spdk:Target1
-GUEST_TOOLS=$E2E_DIR/kernel-initiator
 PA=$(e2e_free_port)
 PB=$(e2e_free_port)
 while [ "$PB" = "$PA" ]; do PB=$(e2e_free_port); done
@@ -41,24 +42,8 @@ B_PID=$TGT_PID B_SOCK=$TGT_SOCK
 rpc_a() { "$ISCSI_RPC" -s "$A_SOCK" "$@"; }
 rpc_b() { "$ISCSI_RPC" -s "$B_SOCK" "$@"; }
 
-# shellcheck disable=SC2317 # called through wait_counts
-# connection_count a|b: Target1's connections on that process.
-connection_count() {
-    "rpc_$1" iscsi_get_connections | python3 -c \
-        'import json, sys; print(sum(1 for c in json.load(sys.stdin) if c["target_node_name"] == "Target1"))'
-}
-
-# shellcheck disable=SC2317 # called through check
-# wait_counts A B SECONDS: waits until the connection counts are A on process A and B on process B.
-wait_counts() {
-    local deadline=$((SECONDS + $3))
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        [ "$(connection_count a)/$(connection_count b)" = "$1/$2" ] && return 0
-        sleep 0.5
-    done
-    echo "connection counts A/B: $(connection_count a)/$(connection_count b), expected $1/$2"
-    return 1
-}
+GATEWAY_SOCKETS=("$A_SOCK" "$B_SOCK")
+GATEWAY_TARGET=Target1
 
 section "two processes: public portal 127.0.0.1:$PA on A, private 127.0.0.1:$PB on B"
 SHARED_FILE=
@@ -122,57 +107,33 @@ PY
 holder=$!
 e2e_track "$holder"
 for _ in $(seq 100); do [ -e "$E2E_TMP/held" ] && break; sleep 0.2; done
-check "a session held through A is on B (0/1)" wait_counts 0 1 10
+check "a session held through A is on B (0/1)" gateway_wait_counts 0/1 10
 rm -f "$E2E_TMP/held"
 wait "$holder"
 check_eq "the held session logs out" 0 "$?"
-check "no connection is left (0/0)" wait_counts 0 0 10
+check "no connection is left (0/0)" gateway_wait_counts 0/0 10
 check "clearing the redirect" rpc_a iscsi_target_node_set_redirect "$IQN" 1
 check "iscsi-inq through A after clearing" timeout 30 iscsi-inq "iscsi://127.0.0.1:$PA/$IQN/0"
 
 section "the Linux kernel initiator moves A → B → A under fio"
-run_kernel=${RUN_KERNEL_INITIATOR:-auto}
-if [ "$run_kernel" = auto ]; then
-    run_kernel=1
-    for tool in qemu-system-x86_64 iscsiadm; do
-        command -v "$tool" >/dev/null 2>&1 || run_kernel=0
-    done
-fi
-if [ "$run_kernel" = 1 ]; then
-    GUEST_LOG=$E2E_TMP/guest-console.log
+if kernel_initiator_available; then
     fio_args=()
     [ -n "$SHARED_FILE" ] || fio_args+=(--no-fio-verify)
-    started=$SECONDS
-    bash "$GUEST_TOOLS/run-guest-test" --port "$PA" --target "$IQN" --scenario redirect --fio-seconds 60 \
-        --fio-mib 48 "${fio_args[@]}" --timeout "${KERNEL_INITIATOR_TIMEOUT:-900}" --log "$GUEST_LOG" \
-        >"$E2E_TMP/run-guest-test.out" 2>&1 &
-    guest=$!
-    e2e_track "$guest"
-    deadline=$((SECONDS + ${KERNEL_INITIATOR_TIMEOUT:-900}))
-    until grep -aq 'GUEST-MARK: fio-started' "$GUEST_LOG" 2>/dev/null || ! kill -0 "$guest" 2>/dev/null ||
-        [ $SECONDS -ge $deadline ]; do
-        sleep 1
-    done
-    echo "  fio started in the guest after $((SECONDS - started)) s"
-    check "the guest session is on A (1/0)" wait_counts 1 0 20
+    guest_redirect_start "$PA" "$IQN" --fio-seconds 60 --fio-mib 48 "${fio_args[@]}"
+    check "the guest session is on A (1/0)" gateway_wait_counts 1/0 20
     moved=$SECONDS
     check "A: redirect to B as the guest sees it (10.0.2.2:$PB)" \
         rpc_a iscsi_target_node_set_redirect "$IQN" 1 -a 10.0.2.2 -p "$PB"
     check "A: iscsi_target_node_request_logout -t 1" rpc_a iscsi_target_node_request_logout "$IQN" -t 1
-    check "the session moved to B (0/1)" wait_counts 0 1 40
+    check "the session moved to B (0/1)" gateway_wait_counts 0/1 40
     echo "  A → B took $((SECONDS - moved)) s"
     sleep 5
     moved=$SECONDS
     check "A: clear the redirect" rpc_a iscsi_target_node_set_redirect "$IQN" 1
     check "B: iscsi_target_node_request_logout" rpc_b iscsi_target_node_request_logout "$IQN"
-    check "the session is back on A (1/0)" wait_counts 1 0 40
+    check "the session is back on A (1/0)" gateway_wait_counts 1/0 40
     echo "  B → A took $((SECONDS - moved)) s"
-    wait "$guest"
-    status=$?
-    echo "  run-guest-test exited $status after $((SECONDS - started)) s"
-    grep -aE '^GUEST-(INFO: (Current|Persistent)|FIO|RESULT)' "$E2E_TMP/run-guest-test.out" | sed 's/^/    /'
-    check_contains "fio finished in the guest" "GUEST-MARK: fio-done" "$(cat "$E2E_TMP/run-guest-test.out")"
-    check_contains "guest result" "GUEST-RESULT: PASS" "$(grep -a '^GUEST-RESULT' "$E2E_TMP/run-guest-test.out")"
+    guest_redirect_finish
 else
     echo "  skipped: RUN_KERNEL_INITIATOR=0 or qemu/iscsiadm missing"
 fi

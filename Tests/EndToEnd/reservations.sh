@@ -3,7 +3,9 @@
 # (iscsi-test-cu with --initiator-name and --initiator-name-2), then APTPL across a restart: one
 # initiator registers with APTPL and reserves, the other sees the conflict; iscsi_tgt restarts with the
 # same --state-dir and READ KEYS / READ RESERVATION still report both, while a registration made
-# without APTPL is forgotten.
+# without APTPL is forgotten. Then SPEC_I_PT (a REGISTER that also registers another initiator's port
+# before it logs in) and PREEMPT AND ABORT of a nexus whose write waits for Data-Out, with the
+# control mode page's TAS bit clear (the write ends silently) and set (it ends with TASK ABORTED).
 set -uo pipefail
 # shellcheck source=Tests/EndToEnd/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,7 +44,7 @@ for family in 'SCSI.PrinReadKeys' 'SCSI.PrinServiceactionRange' 'SCSI.PrinReport
     timeout --kill-after=10 180 iscsi-test-cu -d -t "$family" --initiator-name="$INITIATOR_1" \
         --initiator-name-2="$INITIATOR_2" "$URL" >"$output" 2>&1
     summary=$(grep -E '^\s+tests\s+[0-9]+' "$output")
-    read -r _ total ran passed failed _ <<<"$summary"
+    read -r _ total _ passed failed _ <<<"$summary"
     # REPORT SUPPORTED OPERATION CODES and TARGET COLD RESET belong to other families; their skips are
     # listed, not counted against reservations.
     skipped=$(grep -c '\[SKIPPED\]' "$output")
@@ -92,6 +94,39 @@ check_eq "SIGTERM exits 0" 0 "$?"
 start_target
 check_eq "READ KEYS after the second restart" "generation 0 keys" \
     "$(client "$INITIATOR_2" 0x23d000002 readkeys | tail -n 1)"
+
+# preempt_abort TAS: initiator 2 holds Write Exclusive and has a write waiting for Data-Out; initiator 1
+# sends PREEMPT AND ABORT with the control mode page's TAS bit at TAS (pr_client.py's preempt_abort).
+preempt_abort() {
+    local tas=$1 output ending
+    output=$(client "$INITIATOR_1" 0x23d000001 preempt-abort "$INITIATOR_2" 0x23d000002 "$tas")
+    [ "$tas" = 1 ] && ending="b write ends status 0x40" || ending="b write ends silently"
+    check_eq "TAS $tas: PREEMPT AND ABORT while the other nexus's write waits for Data-Out" \
+        "a writes status 0x00
+b reserves status 0x00
+b write waits for data-out yes
+a preempt-and-abort status 0x00
+$ending
+b unit attention 0x2a05
+a reads its data intact
+b writes again status 0x18" "$output"
+}
+section "SPEC_I_PT registers initiators before they log in"
+check_eq "initiator 1 registers itself and initiator 2's port 0x23d000002" "status 0x00" \
+    "$(client "$INITIATOR_1" 0x23d000001 register-specifying 0xc1 "$INITIATOR_2,i,0x00023d000002")"
+check_eq "Write Exclusive - Registrants Only" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 reserve 0xc1 5)"
+check_eq "initiator 2 logs in through that port and writes as a registrant" "status 0x00" \
+    "$(client "$INITIATOR_2" 0x23d000002 write)"
+check_eq "another port of initiator 2 was not named: RESERVATION CONFLICT" "status 0x18" \
+    "$(client "$INITIATOR_2" 0x23d000003 write)"
+check_eq "naming an initiator already registered conflicts" "status 0x18" \
+    "$(client "$INITIATOR_2" 0x23d000004 register-specifying 0xc2 "$INITIATOR_1")"
+check_eq "the holder clears" "status 0x00" "$(client "$INITIATOR_1" 0x23d000001 clear 0xc1)"
+
+section "PREEMPT AND ABORT aborts the preempted nexus's task"
+preempt_abort 0
+preempt_abort 1
+check "the target is still alive" tgt_alive
 tgt_stop
 
 section "an unusable --state-dir is reported and the target runs without persistence"

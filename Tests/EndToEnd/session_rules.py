@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
 """Session rules of a running target (issue 6), with our own PDU-level initiator: MaxSessions, session
-reinstatement, connection reinstatement, joining a session (TSIH != 0) and the NOP-In keepalive that drops dead peers.
+reinstatement, connection reinstatement, joining a session (TSIH != 0), several connections in one session (MC/S)
+and the NOP-In keepalive that drops dead peers.
 
 Prints one line per check, `PASS <what>` or `FAIL <what>: <detail>`; exits 1 if any check failed.
 
   session_rules.py --portal 127.0.0.1:3260 --target iqn.2016-06.io.spdk:disk1 max-sessions --max 4
   session_rules.py --portal ... --target ... reinstatement
   session_rules.py --portal ... --target ... keepalive --interval 1 --timeout 2
+  session_rules.py --portal ... --target ... multi-connection --max-connections 3 --rpc "iscsi-rpc -s SOCK"
 """
 import argparse
+import json
+import shlex
 import socket
+import subprocess
 import sys
 import threading
 import time
 
-from pdu_client import OP_NOP_IN, RESERVED_TAG, Connection, ConnectionClosed, login_status, read10
+from pdu_client import (OP_ASYNC, OP_LOGOUT_RESPONSE, OP_NOP_IN, OP_SCSI_RESPONSE, RESERVED_TAG, Connection,
+                        ConnectionClosed, login_status, pattern, read10, write10)
 
 FAILURES = 0
 RULES_INITIATOR = "iqn.2016-06.io.test:rules"
@@ -100,8 +106,8 @@ def reinstatement(target):
 
     joiner = Connection(target.host, target.port)
     response = joiner.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, cid=1, initiator=RULES_INITIATOR)
-    report(login_status(response) == 0x0208,
-           "a second connection (CID 1) to an open session (TSIH %d) gets 0x0208" % second.tsih,
+    report(login_status(response) == 0x0206,
+           "a second connection (CID 1) to a session of MaxConnections=1 (TSIH %d) gets 0x0206" % second.tsih,
            "0x%04x" % login_status(response))
     foreign = Connection(target.host, target.port)
     response = foreign.login(target.name, isid=0x23_0000_0001, tsih=second.tsih, initiator="iqn.2016-06.io.test:other")
@@ -123,6 +129,189 @@ def reinstatement(target):
     report(alive(replacement), "  ... and the session goes on over the new connection")
     for connection in (second, other, stranger, joiner, foreign, stale, replacement):
         connection.close()
+
+
+class MultiConnectionSession:
+    """The connections of one session, sharing its CmdSN (each connection keeps its own StatSN)."""
+
+    def __init__(self, target, isid, max_connections):
+        self.target = target
+        self.isid = isid
+        self.max_connections = max_connections
+        self.connections = {}
+        self.cmd_sn = 1
+        self.tsih = 0
+
+    def add(self, cid):
+        """Logs in a connection with `cid` (the first one opens the session); returns its login status and the
+        connection, which the session closes with the others when it logged in."""
+        connection = Connection(self.target.host, self.target.port)
+        connection.cmd_sn = self.cmd_sn
+        response = connection.login(self.target.name, isid=self.isid, tsih=self.tsih, cid=cid,
+                                    initiator=RULES_INITIATOR, max_connections=self.max_connections)
+        status = login_status(response)
+        if status == 0:
+            self.tsih = connection.tsih
+            self.connections[cid] = connection
+        return status, connection
+
+    def send_write(self, cid, lba, data, cmd_sn=None):
+        """Sends a one-PDU WRITE(10) (all of it immediate data) on connection `cid`; returns its ITT."""
+        connection = self.connections[cid]
+        if cmd_sn is None:
+            cmd_sn = self.cmd_sn
+            self.cmd_sn += 1
+        command = connection.scsi_command(write10(lba, len(data) // 512), write=True, edtl=len(data), data=data,
+                                          cmd_sn=cmd_sn)
+        connection.send(command)
+        return command.itt
+
+    def response(self, cid, itt, timeout=5.0):
+        """The status of the SCSI Response for `itt` on connection `cid`; None when none comes in time."""
+        connection = self.connections[cid]
+        try:
+            while True:
+                pdu = connection.receive(timeout=timeout)
+                if connection.answer_pings(pdu):
+                    continue
+                if pdu.opcode == OP_SCSI_RESPONSE and pdu.itt == itt:
+                    return pdu.u8(3)
+        except (socket.timeout, ConnectionClosed):
+            return None
+
+    def execute(self, cid, cdb, read_length=0, write_data=None):
+        connection = self.connections[cid]
+        connection.cmd_sn = self.cmd_sn
+        result = connection.execute(cdb, read_length=read_length, write_data=write_data)
+        self.cmd_sn = connection.cmd_sn
+        return result
+
+    def logout(self, cid, reason, named_cid):
+        """Sends a Logout Request on `cid` naming `named_cid`; returns the Logout Response code or None."""
+        connection = self.connections[cid]
+        connection.cmd_sn = self.cmd_sn
+        connection.send(connection.logout_request(reason=reason, cid=named_cid))
+        try:
+            while True:
+                pdu = connection.receive(timeout=5)
+                if pdu.opcode == OP_LOGOUT_RESPONSE:
+                    return pdu.u8(2)
+        except (socket.timeout, ConnectionClosed):
+            return None
+
+    def close(self):
+        for connection in self.connections.values():
+            connection.close()
+
+
+def listed_cids(rpc, tsih):
+    """The CIDs iscsi_get_connections lists for session `tsih`."""
+    output = subprocess.run(shlex.split(rpc) + ["iscsi_get_connections"], capture_output=True, text=True,
+                            timeout=10).stdout
+    return sorted(entry["cid"] for entry in json.loads(output) if entry.get("tsih") == tsih)
+
+
+def closed_after_async_drop(connection):
+    """Whether the connection gets an Async Message "all connections will be dropped" (event 3) or just closes."""
+    try:
+        while True:
+            pdu = connection.receive(timeout=5)
+            if pdu.opcode == OP_ASYNC and pdu.u8(36) == 3:
+                return connection.is_closed(5)
+    except ConnectionClosed:
+        return True
+    except socket.timeout:
+        return False
+
+
+def multi_connection(target, rpc, max_connections):
+    session = MultiConnectionSession(target, isid=0x3C_0000_0001, max_connections=max_connections + 1)
+    status, leading = session.add(0)
+    negotiated = leading.negotiated.get("MaxConnections")
+    report(status == 0 and negotiated == str(max_connections),
+           "MaxConnections=%d offered, the target's %d answered" % (max_connections + 1, max_connections),
+           "status 0x%04x, MaxConnections %s" % (status, negotiated))
+    status, second = session.add(1)
+    report(status == 0 and second.tsih == session.tsih, "a second connection (CID 1) joins the session (same TSIH)",
+           "0x%04x" % status)
+    cids = listed_cids(rpc, session.tsih)
+    report(cids == [0, 1], "iscsi_get_connections lists both connections of the session", "CIDs %s" % cids)
+
+    data = pattern(0x5A, 64 * 512)
+    status, _, _ = session.execute(0, write10(2048, 64), write_data=data)
+    status_read, read_back, _ = session.execute(1, read10(2048, 64), read_length=len(data))
+    report(status == 0 and status_read == 0 and read_back == data,
+           "a write on one connection reads back on the other", "statuses 0x%02x 0x%02x" % (status, status_read))
+
+    old_second = session.connections.pop(1)
+    status, second = session.add(1)
+    report(status == 0 and old_second.is_closed(5),
+           "a login with CID 1 again reinstates that connection (the old one is closed)", "0x%04x" % status)
+    old_second.close()
+    status, read_back, _ = session.execute(1, read10(2048, 64), read_length=len(data))
+    report(alive(leading) and status == 0 and read_back == data,
+           "  ... and the session goes on over both connections", "status 0x%02x" % status)
+
+    for holder, filler in ((1, 0), (0, 1)):
+        base = session.cmd_sn
+        session.cmd_sn += 2
+        first, second_data = pattern(holder * 16 + 1, 512), pattern(holder * 16 + 2, 512)
+        later = session.send_write(holder, 4096, second_data, cmd_sn=base + 1)
+        held = session.response(holder, later, timeout=0.5)
+        report(held is None, "CmdSN %d on CID %d waits for the gap at CmdSN %d" % (base + 1, holder, base),
+               "answered with status %r" % held)
+        earlier = session.send_write(filler, 4096, first, cmd_sn=base)
+        filled = session.response(filler, earlier)
+        released = session.response(holder, later)
+        report(filled == 0 and released == 0,
+               "CID %d fills the gap: both writes answered on their own connection" % filler,
+               "statuses %r %r" % (filled, released))
+        _, read_back, _ = session.execute(filler, read10(4096, 1), read_length=512)
+        report(read_back == second_data, "  ... and they ran in CmdSN order (the later write's data is on disk)")
+
+    extra_statuses = []
+    for cid in range(2, max_connections):
+        status, _ = session.add(cid)
+        extra_statuses.append(status)
+    report(all(status == 0 for status in extra_statuses),
+           "connections up to MaxConnections=%d join" % max_connections, "statuses %s" % extra_statuses)
+    status, refused = session.add(max_connections)
+    report(status == 0x0206, "connection %d is refused with 0x0206 (too many connections)" % (max_connections + 1),
+           "0x%04x" % status)
+    report(refused.is_closed(5), "  ... and closed")
+    refused.close()
+
+    last = max_connections - 1
+    code = session.logout(last, reason=1, named_cid=last)
+    report(code == 0 and session.connections.pop(last).is_closed(5),
+           "logout reason 1 closes its own connection (CID %d)" % last, "response %r" % code)
+    code = session.logout(0, reason=1, named_cid=1)
+    report(code == 0 and session.connections.pop(1).is_closed(5),
+           "logout reason 1 on CID 0 naming CID 1 closes CID 1", "response %r" % code)
+    status, _, _ = session.execute(0, read10(2048, 8), read_length=4096)
+    report(status == 0 and alive(leading), "  ... and the session goes on over CID 0", "status 0x%02x" % status)
+    code = session.logout(0, reason=1, named_cid=7)
+    report(code == 1, "logout reason 1 naming an unknown CID answers 1 (CID not found)", "response %r" % code)
+
+    status, rejoined = session.add(1)
+    report(status == 0, "a connection joins again after the logout", "0x%04x" % status)
+    rejoined.sock.close()
+    session.connections.pop(1)
+    report(closed_after_async_drop(leading),
+           "a connection that drops fails the session at ERL 0: the other one is told (Async event 3) and closed")
+    session.close()
+
+    ending = MultiConnectionSession(target, isid=0x3C_0000_0002, max_connections=max_connections)
+    ending.add(0)
+    status, follower = ending.add(1)
+    code = ending.logout(0, reason=0, named_cid=0)
+    report(status == 0 and code == 0 and follower.is_closed(5),
+           "logout reason 0 closes the session: every connection of it", "status 0x%04x, response %r" % (status, code))
+    ending.close()
+
+    fresh, status = target.login(isid=0x3C_0000_0003)
+    report(status == 0 and alive(fresh), "a new session works afterwards", "0x%04x" % status)
+    fresh.close()
 
 
 def answer_pings_until(connection, deadline, answered):
@@ -175,15 +364,22 @@ def main():
     parser.add_argument("--max", type=int, default=4, help="the target's max_sessions")
     parser.add_argument("--interval", type=int, default=1, help="the target's nop_in_interval")
     parser.add_argument("--timeout", type=int, default=2, help="the target's nop_timeout")
-    parser.add_argument("scenario", choices=["max-sessions", "reinstatement", "keepalive"])
+    parser.add_argument("--max-connections", type=int, default=2, help="the target's max_connections_per_session")
+    parser.add_argument("--rpc", default="iscsi-rpc", help="the rpc client command, with its socket option")
+    parser.add_argument("scenario", choices=["max-sessions", "reinstatement", "keepalive", "multi-connection"])
     args = parser.parse_args()
     target = Target(args)
-    if args.scenario == "max-sessions":
-        max_sessions(target, args.max)
-    elif args.scenario == "reinstatement":
-        reinstatement(target)
-    else:
-        keepalive(target, args.interval, args.timeout)
+    try:
+        if args.scenario == "max-sessions":
+            max_sessions(target, args.max)
+        elif args.scenario == "reinstatement":
+            reinstatement(target)
+        elif args.scenario == "multi-connection":
+            multi_connection(target, args.rpc, args.max_connections)
+        else:
+            keepalive(target, args.interval, args.timeout)
+    except (AssertionError, ConnectionClosed, OSError, ValueError) as error:
+        report(False, "the %s scenario runs to its end" % args.scenario, repr(error))
     return 1 if FAILURES else 0
 
 

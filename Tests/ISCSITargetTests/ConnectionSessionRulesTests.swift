@@ -68,12 +68,14 @@ import Testing
         #expect(again.channel.isActive)
     }
 
-    @Test func joiningASessionIsRefusedWithTheRightStatus() throws {
+    @Test func joiningASessionIsAnsweredWithTheRightStatus() throws {
         let first = try ConnectionTestInitiator()
         let response = try Self.login(first, isid: 5)
         #expect(response.status == .success)
         let join = try ConnectionTestInitiator(sharing: first)
-        #expect(try Self.login(join, isid: 5, tsih: response.tsih, cid: 1).status == .cannotIncludeInSession)
+        #expect(try Self.login(join, isid: 5, tsih: response.tsih, cid: 1).status == .success)
+        let beyond = try ConnectionTestInitiator(sharing: first)
+        #expect(try Self.login(beyond, isid: 5, tsih: response.tsih, cid: 2).status == .tooManyConnections)
         let stale = try ConnectionTestInitiator(sharing: first)
         #expect(try Self.login(stale, isid: 5, tsih: response.tsih &+ 100).status == .sessionDoesNotExist)
         let discovery = try ConnectionTestInitiator(sharing: first)

@@ -73,12 +73,12 @@ import Testing
         #expect(data == [23, 0, 0x10, 0, 0x08, 0x12, 0x01] + [UInt8](repeating: 0, count: 17))
     }
 
-    @Test func onlySoftwareWriteProtectIsChangeable() throws {
+    @Test func onlySoftwareWriteProtectAndTaskAbortedStatusAreChangeable() throws {
         let fixture = try SCSITestFixture()
         let data = fixture.run(self.modeSense6(page: 0x08, pageControl: 1, dbd: true)).data
         #expect(Array(data[4..<7]) == [0x08, 0x12, 0x00])
         let control = fixture.run(self.modeSense6(page: 0x0A, pageControl: 1, dbd: true)).data
-        #expect(control == [15, 0, 0x10, 0, 0x0A, 0x0A, 0, 0, 0x08] + [UInt8](repeating: 0, count: 7))
+        #expect(control == [15, 0, 0x10, 0, 0x0A, 0x0A, 0, 0, 0x08, 0x40] + [UInt8](repeating: 0, count: 6))
     }
 
     @Test func savedValuesAreNotSupported() throws {

@@ -115,6 +115,47 @@ struct PersistentReservationStateTests {
         #expect(state.registration(for: Self.second) == nil)
     }
 
+    @Test func specifiedInitiatorsAreRegisteredWithTheSender() {
+        var state = PersistentReservationState()
+        let device = "iqn.2024-01.test:four"
+        var request = PersistentReserveOutRequest(
+            serviceAction: .register,
+            serviceActionKey: Self.firstKey,
+            specifiedInitiators: [Self.second.initiatorPortName, device, Self.first.initiatorPortName]
+        )
+        // A zero service action key registers nobody.
+        request.serviceActionKey = 0
+        #expect(state.apply(request, from: Self.first) == .good)
+        request.serviceActionKey = Self.firstKey
+        let outcome = state.apply(request, from: Self.first)
+        #expect(outcome == .changed)
+        #expect(state.generation == 1)
+        // The sender is named once; the device registration covers each of its ports through this target port.
+        #expect(
+            state.registrations.map(\.nexus) == [
+                Self.first, Self.second, .init(initiatorPortName: device, relativeTargetPortID: 1),
+            ]
+        )
+        let port = NexusIdentifier(initiatorPortName: device + ",i,0x000000000004", relativeTargetPortID: 1)
+        #expect(state.registration(for: port)?.key == Self.firstKey)
+        #expect(
+            state.registration(for: .init(initiatorPortName: port.initiatorPortName, relativeTargetPortID: 2)) == nil
+        )
+        // Registered senders may not use SPEC_I_PT; naming a registered initiator conflicts and changes nothing.
+        let registered = state.apply(
+            .init(serviceAction: .register, reservationKey: Self.firstKey, specifiedInitiators: []),
+            from: Self.second
+        )
+        #expect(registered.status == .checkCondition(.illegalRequest(.invalidFieldInCDB)))
+        let before = state
+        let conflict = state.apply(
+            .init(serviceAction: .register, serviceActionKey: Self.thirdKey, specifiedInitiators: [device]),
+            from: Self.third
+        )
+        #expect(conflict.status == .reservationConflict)
+        #expect(state == before)
+    }
+
     @Test func aptplFollowsTheLastRegister() {
         var state = PersistentReservationState()
         _ = state.apply(
@@ -390,6 +431,72 @@ struct PersistentReservationStateTests {
             from: Self.second
         )
         #expect(unknown.status == .reservationConflict)
+    }
+
+    @Test(arguments: PersistentReservationType.allCases)
+    func preemptAndAbortNamesThePreemptedNexusesTasks(_ type: PersistentReservationType) {
+        var state = Self.reserved(type, third: true)
+        var preempt = state
+        let request = PersistentReserveOutRequest(
+            serviceAction: .preemptAndAbort,
+            type: type.rawValue,
+            reservationKey: Self.secondKey,
+            serviceActionKey: type.isAllRegistrants ? 0 : Self.firstKey
+        )
+        let outcome = state.apply(request, from: Self.second)
+        #expect(outcome.status == .good)
+        let tasks = outcome.preemptedTasks
+        #expect(tasks?.preemptingNexus == Self.second)
+        #expect(tasks?.includes(Self.first) == true)
+        #expect(tasks?.includes(Self.second) == false)
+        #expect(tasks?.includes(Self.third) == type.isAllRegistrants)
+        // The completion carries them to the transport; PREEMPT aborts nothing.
+        #expect(outcome.completion.preemptedTasks == outcome.preemptedTasks)
+        var plain = request
+        plain.serviceAction = .preempt
+        #expect(preempt.apply(plain, from: Self.second).preemptedTasks == nil)
+    }
+
+    @Test func preemptAndAbortOfRegistrationsOnly() {
+        var state = Self.reserved(.writeExclusive, third: true)
+        let outcome = state.apply(
+            .init(
+                serviceAction: .preemptAndAbort,
+                type: PersistentReservationType.writeExclusive.rawValue,
+                reservationKey: Self.secondKey,
+                serviceActionKey: Self.thirdKey
+            ),
+            from: Self.second
+        )
+        #expect(outcome.status == .good)
+        #expect(state.reservation == PersistentReservation(type: .writeExclusive, holder: Self.first))
+        #expect(outcome.preemptedTasks?.registrations.map(\.nexus) == [Self.third])
+        #expect(outcome.preemptedTasks?.includes(Self.first) == false)
+        #expect(outcome.preemptedTasks?.includes(Self.third) == true)
+        // A conflict aborts nothing.
+        let conflict = state.apply(
+            .init(serviceAction: .preemptAndAbort, reservationKey: Self.thirdKey, serviceActionKey: Self.firstKey),
+            from: Self.third
+        )
+        #expect(conflict.status == .reservationConflict)
+        #expect(conflict.preemptedTasks == nil)
+    }
+
+    @Test func preemptedTasksFollowAllTargetPortsRegistrations() {
+        let otherPort = NexusIdentifier(initiatorPortName: Self.first.initiatorPortName, relativeTargetPortID: 2)
+        let tasks = PreemptedTasks(
+            registrations: [.init(nexus: Self.first, key: Self.firstKey, allTargetPorts: true)],
+            preemptingNexus: Self.second
+        )
+        #expect(tasks.includes(otherPort))
+        let onePort = PreemptedTasks(
+            registrations: [.init(nexus: Self.first, key: Self.firstKey)],
+            preemptingNexus: Self.second
+        )
+        #expect(!onePort.includes(otherPort))
+        // The preempting nexus keeps its tasks even when its own key was among those preempted.
+        let own = PreemptedTasks(registrations: [.init(nexus: Self.second, key: 1)], preemptingNexus: Self.second)
+        #expect(!own.includes(Self.second))
     }
 
     @Test func preemptWithoutReservationNeedsAKey() {

@@ -105,7 +105,7 @@ struct ReservationCommandTests {
 
     @Test mutating func reportCapabilities() {
         let data = self.run(Self.reserveIn(.reportCapabilities)).data
-        #expect(data == [0, 8, 0x15, 0x80, 0xEA, 0x01, 0, 0])
+        #expect(data == [0, 8, 0x1D, 0x80, 0xEA, 0x01, 0, 0])
         #expect(
             self.reserveOut(.register, serviceActionKey: 1, flags: 0x01) == .good()
         )
@@ -151,12 +151,114 @@ struct ReservationCommandTests {
         var data = short.data
         data.moveWriterIndex(to: 20)
         #expect(self.run(short.cdb, dataOut: data).completion == .illegalRequest(.parameterListLengthError))
-        // SPEC_I_PT is not supported.
+        // SPEC_I_PT needs the TransportID data length, and is for REGISTER only.
         #expect(
-            self.reserveOut(.register, serviceActionKey: 1, flags: 0x08)
+            self.reserveOut(.register, serviceActionKey: 1, flags: 0x08) == .illegalRequest(.parameterListLengthError)
+        )
+        #expect(
+            self.reserveOut(.registerAndIgnoreExistingKey, serviceActionKey: 1, flags: 0x08)
                 == .illegalRequest(.invalidFieldInParameterList)
         )
         #expect(self.fixture.logicalUnit.reservationState.registrations.isEmpty)
+    }
+
+    /// REGISTER with SPEC_I_PT and `transportIDs`, the TransportID data length `length` (their total by default)
+    /// and `extraFlags` besides SPEC_I_PT, from the first nexus or the second.
+    mutating func registerSpecifying(
+        _ transportIDs: [[UInt8]],
+        second: Bool = false,
+        reservationKey: UInt64 = 0,
+        key: UInt64,
+        extraFlags: UInt8 = 0,
+        length: Int? = nil
+    ) -> SCSICompletion {
+        let data = transportIDs.flatMap { $0 }
+        let parameters =
+            bigEndian(reservationKey) + bigEndian(key) + [0, 0, 0, 0, 0x08 | extraFlags, 0, 0, 0]
+            + bigEndian(UInt32(length ?? data.count)) + data
+        let cdb = [0x5F, 0x00, 0, 0, 0] + bigEndian(UInt32(parameters.count)) + [0]
+        return self.run(cdb, second: second, dataOut: ByteBuffer(bytes: parameters)).completion
+    }
+
+    @Test mutating func specifyInitiatorPortsRegistersNamedInitiatorsBeforeTheyLogIn() {
+        let device = "iqn.2024-01.test:third"
+        let ids = [
+            ISCSITransportID.bytes(initiatorPortName: Self.secondPortName),
+            ISCSITransportID.bytes(initiatorPortName: device),
+        ]
+        #expect(ids[1][0] == 0x05 && ids[0][0] == 0x45)
+        #expect(self.registerSpecifying(ids, key: 0xAB) == .good())
+        let state = self.fixture.logicalUnit.reservationState
+        #expect(
+            state.registrations.map(\.nexus.initiatorPortName) == [self.fixture.nexus.initiatorPortName] + [
+                Self.secondPortName, device,
+            ]
+        )
+        #expect(state.registrations.allSatisfy { $0.key == 0xAB && $0.nexus.relativeTargetPortID == 1 })
+        // Under Write Exclusive – Registrants Only the named initiators write; any port of the named device does.
+        #expect(self.reserveOut(.reserve, type: .writeExclusiveRegistrantsOnly, key: 0xAB) == .good())
+        #expect(self.write(second: true) == .good())
+        var third = SCSINexus(
+            targetPort: self.fixture.nexus.targetPort,
+            initiatorPortName: device + ",i,0x00023d000009"
+        )
+        var stranger = SCSINexus(
+            targetPort: self.fixture.nexus.targetPort,
+            initiatorPortName: "iqn.2024-01.test:thirdparty,i,0x000000000001"
+        )
+        let write = SCSICommand(
+            logicalUnitNumber: 0,
+            cdb: CDB(Self.write10),
+            expectedDataTransferLength: 512,
+            isRead: false,
+            isWrite: true
+        )
+        var dataIn = ByteBuffer()
+        let block = [ByteBuffer(repeating: 1, count: 512)]
+        #expect(self.fixture.device.execute(write, dataOut: block, dataIn: &dataIn, nexus: &third) == .good())
+        #expect(self.fixture.device.execute(write, dataOut: block, dataIn: &dataIn, nexus: &stranger) == Self.conflict)
+        // READ FULL STATUS names the device with a format 00b TransportID.
+        let full = self.run(Self.reserveIn(.readFullStatus)).data
+        #expect(full.suffix(ids[1].count) == ids[1][...])
+        // A registered nexus may not use SPEC_I_PT.
+        #expect(
+            self.registerSpecifying([], second: true, reservationKey: 0xAB, key: 0xCD)
+                == .illegalRequest(.invalidFieldInCDB)
+        )
+    }
+
+    @Test mutating func specifyInitiatorPortsErrors() {
+        #expect(self.reserveOut(.register, second: true, serviceActionKey: 0xBB) == .good())
+        // Naming an initiator already registered conflicts and registers nothing.
+        let second = ISCSITransportID.bytes(initiatorPortName: Self.secondPortName)
+        #expect(self.registerSpecifying([second], key: 0xAA) == Self.conflict)
+        let secondDevice = ISCSITransportID.bytes(initiatorPortName: "iqn.2024-01.test:second")
+        #expect(self.registerSpecifying([secondDevice], key: 0xAA) == Self.conflict)
+        #expect(self.fixture.logicalUnit.reservationState.registrations.count == 1)
+        // Another protocol, a format 01b name without ISID, a TransportID cut by the data length: invalid field.
+        var fibreChannel = second
+        fibreChannel[0] = 0x40
+        #expect(self.registerSpecifying([fibreChannel], key: 0xAA) == .illegalRequest(.invalidFieldInParameterList))
+        var withoutISID = ISCSITransportID.bytes(initiatorPortName: "iqn.2024-01.test:fourth")
+        withoutISID[0] = 0x45
+        #expect(self.registerSpecifying([withoutISID], key: 0xAA) == .illegalRequest(.invalidFieldInParameterList))
+        let third = ISCSITransportID.bytes(initiatorPortName: "iqn.2024-01.test:third,i,0x000000000003")
+        #expect(
+            self.registerSpecifying([third], key: 0xAA, length: third.count - 4)
+                == .illegalRequest(.invalidFieldInParameterList)
+        )
+        // A data length beyond the parameter list is a parameter list length error.
+        #expect(
+            self.registerSpecifying([third], key: 0xAA, length: third.count + 4)
+                == .illegalRequest(.parameterListLengthError)
+        )
+        #expect(self.fixture.logicalUnit.reservationState.registrations.count == 1)
+        // With ALL_TG_PT the named initiator is registered through every target port.
+        #expect(self.registerSpecifying([third, third], key: 0xAA, extraFlags: 0x04) == .good())
+        let registrations = self.fixture.logicalUnit.reservationState.registrations
+        #expect(registrations.count == 3 && registrations.allSatisfy { $0.allTargetPorts || $0.key == 0xBB })
+        let otherPort = NexusIdentifier(initiatorPortName: third.nameString, relativeTargetPortID: 7)
+        #expect(registrations.last?.covers(otherPort) == true)
     }
 
     @Test mutating func exclusiveAccessBlocksTheOtherNexus() {
@@ -187,6 +289,37 @@ struct ReservationCommandTests {
         #expect(preempted == .checkCondition(SenseData(key: .unitAttention, code: .registrationsPreempted)))
         #expect(self.run(Self.read10).completion == Self.conflict)
         #expect(self.run(Self.testUnitReady, second: true).completion == .good())
+    }
+
+    @Test mutating func preemptAndAbortNamesTheTasksToAbortAndTASIsChangeable() {
+        #expect(self.reserveOut(.register, serviceActionKey: 0xAA) == .good())
+        #expect(self.reserveOut(.register, second: true, serviceActionKey: 0xBB) == .good())
+        #expect(self.reserveOut(.reserve, type: .writeExclusive, key: 0xAA) == .good())
+        let outcome = self.reserveOut(
+            .preemptAndAbort,
+            second: true,
+            type: .writeExclusive,
+            key: 0xBB,
+            serviceActionKey: 0xAA
+        )
+        #expect(outcome.status == .good)
+        #expect(outcome.preemptedTasks?.includes(self.fixture.nexus.identifier) == true)
+        #expect(outcome.preemptedTasks?.includes(self.second.identifier) == false)
+        let preempted = self.run(Self.testUnitReady).completion
+        #expect(preempted == .checkCondition(SenseData(key: .unitAttention, code: .registrationsPreempted)))
+
+        // TAS (control mode page byte 5 bit 6) is changeable, reported and saved in the logical unit.
+        let control = [0x1A, 0x08, 0x0A, 0, 255, 0] as [UInt8]
+        let changeable = self.run([0x1A, 0x08, 0x4A, 0, 255, 0] as [UInt8], second: true).data
+        #expect(changeable.count == 16 && changeable[4 + 5] & 0x40 != 0)
+        var page = self.run(control, second: true).data
+        #expect(page[4 + 5] & 0x40 == 0)
+        page[0] = 0
+        page[4 + 5] |= 0x40
+        let select = [0x15, 0x10, 0, 0, UInt8(page.count), 0] as [UInt8]
+        #expect(self.run(select, second: true, dataOut: ByteBuffer(bytes: page)).completion == .good())
+        #expect(self.fixture.logicalUnit.reportsTaskAbortedStatus)
+        #expect(self.run(control, second: true).data[4 + 5] & 0x40 != 0)
     }
 
     @Test mutating func clearTellsTheOtherRegistrants() {
@@ -396,5 +529,12 @@ struct ReservationCommandTests {
         // A REGISTER without APTPL forgets the saved state.
         #expect(run(scsiDevice, ReservationCommandTests.reserveOut(.register, key: 8, serviceActionKey: 9)) == .good())
         #expect(storage.saved == nil)
+    }
+}
+
+extension [UInt8] {
+    /// The name a TransportID carries.
+    fileprivate var nameString: String {
+        String(decoding: self[4...].prefix { $0 != 0 }, as: UTF8.self)
     }
 }

@@ -37,6 +37,8 @@ public struct LoginSessionGrant: Sendable {
     public var authentication: LoginAuthenticationPolicy
     /// Runs CHAP when `AuthMethod=CHAP` is negotiated; without one, CHAP logins fail authentication.
     public var authenticator: (any LoginAuthenticator)?
+    /// The parameters of the open session this login adds a connection to (TSIH ≠ 0); nil for a new session.
+    public var openSession: NegotiatedParameters?
 
     /// Creates a grant.
     public init(
@@ -45,7 +47,8 @@ public struct LoginSessionGrant: Sendable {
         headerDigestRequired: Bool = false,
         dataDigestRequired: Bool = false,
         authentication: LoginAuthenticationPolicy = .optional,
-        authenticator: (any LoginAuthenticator)? = nil
+        authenticator: (any LoginAuthenticator)? = nil,
+        openSession: NegotiatedParameters? = nil
     ) {
         self.targetAlias = targetAlias
         self.portalGroupTag = portalGroupTag
@@ -53,6 +56,7 @@ public struct LoginSessionGrant: Sendable {
         self.dataDigestRequired = dataDigestRequired
         self.authentication = authentication
         self.authenticator = authenticator
+        self.openSession = openSession
     }
 }
 

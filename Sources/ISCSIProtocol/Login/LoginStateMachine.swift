@@ -129,7 +129,8 @@ public struct LoginStateMachine: Sendable {
             negotiator: KeyNegotiator(
                 settings: settings,
                 sessionType: first.session.sessionType,
-                authentication: grant.authentication
+                authentication: grant.authentication,
+                openSession: grant.openSession
             ),
             session: first.session,
             authenticator: grant.authenticator,

@@ -25,12 +25,17 @@ public struct KeyNegotiator: Sendable {
     private var values: [String: String]
     /// Canonical names of the keys already negotiated in this login.
     private var negotiatedKeys: Set<String> = []
+    /// Whether this login adds a connection to an open session, whose session-wide values are in force.
+    private let joinsSession: Bool
 
-    /// Starts a negotiation where the target offers `settings`.
+    /// Starts a negotiation where the target offers `settings`. A login that adds a connection to an open session
+    /// passes the session's parameters as `openSession`: the session-wide (leading only, RFC 7143 §13) keys keep
+    /// the values negotiated on the leading connection, and an offer of one is answered with that value.
     public init(
         settings: TargetLoginSettings,
         sessionType: SessionType,
-        authentication: LoginAuthenticationPolicy
+        authentication: LoginAuthenticationPolicy,
+        openSession: NegotiatedParameters? = nil
     ) {
         self.sessionType = sessionType
         self.authentication = authentication
@@ -48,6 +53,20 @@ public struct KeyNegotiator: Sendable {
         values[LoginKey.dataPDUInOrder.name] = Self.yesNo(settings.dataPDUInOrder)
         values[LoginKey.dataSequenceInOrder.name] = Self.yesNo(settings.dataSequenceInOrder)
         values[LoginKey.errorRecoveryLevel.name] = String(settings.errorRecoveryLevel)
+        if let session = openSession {
+            values[LoginKey.maxConnections.name] = String(session.maxConnections)
+            values[LoginKey.initialR2T.name] = Self.yesNo(session.initialR2T)
+            values[LoginKey.immediateData.name] = Self.yesNo(session.immediateData)
+            values[LoginKey.maxBurstLength.name] = String(session.maxBurstLength)
+            values[LoginKey.firstBurstLength.name] = String(session.firstBurstLength)
+            values[LoginKey.defaultTime2Wait.name] = String(session.defaultTime2Wait)
+            values[LoginKey.defaultTime2Retain.name] = String(session.defaultTime2Retain)
+            values[LoginKey.maxOutstandingR2T.name] = String(session.maxOutstandingR2T)
+            values[LoginKey.dataPDUInOrder.name] = Self.yesNo(session.dataPDUInOrder)
+            values[LoginKey.dataSequenceInOrder.name] = Self.yesNo(session.dataSequenceInOrder)
+            values[LoginKey.errorRecoveryLevel.name] = String(session.errorRecoveryLevel)
+        }
+        self.joinsSession = openSession != nil
         self.values = values
     }
 
@@ -126,6 +145,10 @@ public struct KeyNegotiator: Sendable {
         }
         guard offer.value.lowercased() != "notunderstood" else {
             throw .notUnderstoodValue(key: key.name)
+        }
+        if self.joinsSession && key.isNegotiatedSessionWide {
+            answers.append(TextParameter(key: key.name, value: self.value(of: key)))
+            return
         }
 
         switch key.kind {

@@ -74,6 +74,13 @@ public struct LoginKey: Hashable, Sendable {
 }
 
 extension LoginKey {
+    /// A session-wide key whose value is negotiated (not declared): leading only, fixed once the session exists.
+    var isNegotiatedSessionWide: Bool {
+        self.scope == .session && self.kind != .declarative && self.kind != .numericalDeclarative
+    }
+}
+
+extension LoginKey {
     private static let yesNo = AllowedValues.oneOf(["Yes", "No"])
     private static let segmentLengths = AllowedValues.range(512...16_777_215)
 

@@ -65,4 +65,16 @@ public struct NegotiatedParameters: Hashable, Sendable {
         self.dataSequenceInOrder = dataSequenceInOrder
         self.errorRecoveryLevel = errorRecoveryLevel
     }
+
+    /// The parameters of a connection that joins an open session (RFC 7143 §6.2): the session-wide values in force
+    /// (`session`'s, negotiated on the leading connection) with this login's connection-only ones, the digests
+    /// and MaxRecvDataSegmentLength in each direction.
+    public func joining(_ session: NegotiatedParameters) -> NegotiatedParameters {
+        var joined = session
+        joined.headerDigest = self.headerDigest
+        joined.dataDigest = self.dataDigest
+        joined.initiatorMaxRecvDataSegmentLength = self.initiatorMaxRecvDataSegmentLength
+        joined.targetMaxRecvDataSegmentLength = self.targetMaxRecvDataSegmentLength
+        return joined
+    }
 }

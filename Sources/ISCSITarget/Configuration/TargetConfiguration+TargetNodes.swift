@@ -1,4 +1,5 @@
 import BlockDevice
+import Logging
 import SCSI
 
 #if canImport(Glibc)
@@ -76,9 +77,28 @@ extension TargetConfiguration {
         let unit = LogicalUnit(
             id: UInt16(id),
             blockDevice: device,
-            reservationStorage: self.reservationStates?.storage(forBlockDevice: device.name)
+            reservationStorage: try self.reservationStorage(for: device)
         )
         return TargetNode.LUN(id: id, bdevName: device.name, unit: unit)
+    }
+
+    /// Where a logical unit on `device` keeps its persistent reservations: in a RADOS object beside an RBD image,
+    /// shared by every gateway that serves the image (`.invalid` when it cannot be opened, since a gateway that
+    /// kept them to itself would let initiators through other gateways ignore them); otherwise in the state
+    /// directory, when APTPL asks.
+    private func reservationStorage(
+        for device: any BlockDevice
+    ) throws(ConfigurationError) -> (any PersistentReservationStorage)? {
+        guard let image = device as? RBDBlockDevice else {
+            return self.reservationStates?.storage(forBlockDevice: device.name)
+        }
+        let logger = Logger(label: "scsi")
+        do {
+            return try RBDReservationStorage(device: image, logger: logger)
+        } catch {
+            logger.error("cannot open the persistent reservation object of RBD bdev \(device.name): \(error)")
+            throw .invalid
+        }
     }
 
     /// iscsi_target_node_add_lun: `lunID` -1 picks the lowest free id. Allowed while sessions run.

@@ -1,5 +1,6 @@
 import ISCSIProtocol
 import NIOCore
+import SCSI
 import Synchronization
 
 /// The control plane's handle on one live connection (`ISCSIConnectionHandle`): its reported state,
@@ -46,12 +47,23 @@ final class ISCSIConnection: ISCSIConnectionHandle {
         }
     }
 
-    /// Terminates the connection's tasks in `scope`, on its event loop (task management on another session).
-    func terminateTasks(in scope: TaskManagementScope) {
+    /// Terminates the connection's tasks in `scope`, on its event loop (task management on another session; with
+    /// `preempted`, a PREEMPT AND ABORT that reaches only the preempted I_T nexuses).
+    func terminateTasks(in scope: TaskManagementScope, preempted: PreemptedTasks? = nil) {
         let channel = self.channel
         channel.eventLoop.execute {
-            try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self).terminateTasks(in: scope)
+            try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self)
+                .terminateTasks(in: scope, preempted: preempted)
         }
+    }
+
+    /// The event loop the connection lives on.
+    var eventLoop: any EventLoop { self.channel.eventLoop }
+
+    /// The connection's handler; nil off the connection's event loop or once the channel is gone.
+    var handlerOnEventLoop: ISCSIConnectionHandler? {
+        guard self.channel.eventLoop.inEventLoop else { return nil }
+        return try? self.channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self)
     }
 
     /// Closes the connection at once (session reinstatement).

@@ -19,13 +19,22 @@ extension ISCSIConnectionHandler {
 
     /// ExpCmdSN and MaxCmdSN as the session's window stands.
     func sequenceNumbers() -> (expCmdSN: UInt32, maxCmdSN: UInt32) {
+        if let group = self.connectionGroup {
+            return (
+                group.window.expectedCommandSequenceNumber.rawValue,
+                group.window.maximumCommandSequenceNumber.rawValue
+            )
+        }
         guard let window = self.session?.window else { return (0, 0) }
         return (window.expectedCommandSequenceNumber.rawValue, window.maximumCommandSequenceNumber.rawValue)
     }
 
     /// Opens the window by one when a non-immediate command completes.
     func commandCompleted(isImmediate: Bool) {
-        if !isImmediate {
+        guard !isImmediate else { return }
+        if let group = self.connectionGroup {
+            group.commandCompleted()
+        } else {
             self.session?.window.commandCompleted()
         }
     }
@@ -45,6 +54,11 @@ extension ISCSIConnectionHandler {
             // The answer to a target ping: nothing to send back.
             self.receivePingAnswer(targetTransferTag: pdu.header.uint32(at: 20))
         case .nopOut, .scsiCommand, .taskManagementRequest, .textRequest, .logoutRequest:
+            if let group = self.connectionGroup {
+                // A session with several connections: one window for all of them.
+                self.receiveSessionCommand(pdu, group: group, context: context)
+                return
+            }
             // Changed in place: copying the session out and back costs a retain and release of each field.
             let verdict = self.session?.window.receive(
                 pdu,
@@ -65,7 +79,8 @@ extension ISCSIConnectionHandler {
         }
     }
 
-    private func execute(_ pdu: ISCSIPDU, context: ChannelHandlerContext) {
+    /// Runs a command the window delivered, on this connection, and answers it there.
+    func execute(_ pdu: ISCSIPDU, context: ChannelHandlerContext) {
         let message: ISCSIInitiatorMessage
         do {
             message = try ISCSIInitiatorMessage(pdu)
@@ -175,10 +190,18 @@ extension ISCSIConnectionHandler {
     private func answer(_ logout: LogoutRequestPDU, context: ChannelHandlerContext) {
         guard let session = self.session else { return }
         self.logoutDeadline?.cancel()
-        let reason = LogoutRequestPDU.Reason(rawValue: logout.reasonCode)
+        var answer = (response: LogoutResponsePDU.Response.closedSuccessfully, closesThisConnection: true)
+        switch LogoutRequestPDU.Reason(rawValue: logout.reasonCode) {
+        case .removeConnectionForRecovery:
+            answer.response = .recoveryNotSupported
+        case .closeConnection:
+            answer = self.logOutConnection(cid: logout.cid)
+        case .closeSession, nil:
+            self.logOutSession()
+        }
         let numbers = self.sequenceNumbers()
         let response = LogoutResponsePDU(
-            response: reason == .removeConnectionForRecovery ? .recoveryNotSupported : .closedSuccessfully,
+            response: answer.response,
             initiatorTaskTag: logout.initiatorTaskTag,
             statSN: self.takeStatSN(),
             expCmdSN: numbers.expCmdSN,
@@ -187,7 +210,9 @@ extension ISCSIConnectionHandler {
             time2Retain: UInt16(clamping: session.parameters.defaultTime2Retain)
         )
         self.send(response.makePDU(), context: context)
-        self.close(context: context)
+        if answer.closesThisConnection {
+            self.close(context: context)
+        }
     }
 
     /// Carries out a task management function on this session's tasks and answers it. Terminated tasks get no
@@ -195,9 +220,10 @@ extension ISCSIConnectionHandler {
     private func answer(_ request: TaskManagementRequestPDU, context: ChannelHandlerContext) {
         guard var session = self.session else { return }
         let device = session.device
+        let window = self.sequenceNumbers()
         let taskContext = TaskManagementContext(
-            expectedCommandSequenceNumber: session.window.expectedCommandSequenceNumber,
-            maximumCommandSequenceNumber: session.window.maximumCommandSequenceNumber,
+            expectedCommandSequenceNumber: SerialNumber(window.expCmdSN),
+            maximumCommandSequenceNumber: SerialNumber(window.maxCmdSN),
             logicalUnitExists: { field in
                 guard let id = LogicalUnitAddress.decode(field), let logicalUnit = device?.logicalUnit(id: id) else {
                     return false
@@ -211,9 +237,10 @@ extension ISCSIConnectionHandler {
             task.payload.cancel()
             self.commandCompleted(isImmediate: task.isImmediate)
         }
+        let response = self.performOnSessionPeers(request, answered: outcome.response, in: taskContext)
         let numbers = self.sequenceNumbers()
         let pdu = TaskManagementResponsePDU(
-            response: outcome.response,
+            response: response,
             initiatorTaskTag: request.initiatorTaskTag,
             statSN: self.takeStatSN(),
             expCmdSN: numbers.expCmdSN,
@@ -256,15 +283,62 @@ extension ISCSIConnectionHandler {
     }
 
     /// Terminates this session's tasks in `scope` for a task management function carried out on another
-    /// session of the target (CLEAR TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET): they get no response and
-    /// give their window slots back.
-    func terminateTasks(in scope: TaskManagementScope) {
-        guard self.phase == .fullFeature, var session = self.session else { return }
+    /// session of the target (CLEAR TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET), or for a PREEMPT AND ABORT
+    /// that preempted this session's I_T nexus (`preempted`; other sessions keep their tasks). The tasks give
+    /// their window slots back and get no response, unless their logical unit's control mode page sets TAS:
+    /// then each ends with TASK ABORTED status (SAM-5 §5.6).
+    func terminateTasks(in scope: TaskManagementScope, preempted: PreemptedTasks? = nil) {
+        guard self.phase == .fullFeature, let context = self.context, var session = self.session else { return }
+        if let preempted, let nexus = session.nexus, !preempted.includes(nexus.identifier) {
+            return
+        }
         let terminated = session.tasks.terminateTasks(in: scope)
         self.session = session
         for task in terminated {
             task.payload.cancel()
             self.commandCompleted(isImmediate: task.isImmediate)
+            if self.reportsTaskAbortedStatus(onLogicalUnit: task.logicalUnitNumber) {
+                self.sendTaskAborted(initiatorTaskTag: task.initiatorTaskTag, context: context)
+            }
+        }
+        if !terminated.isEmpty {
+            self.flushIfNeeded(context: context)
+        }
+    }
+
+    /// Whether the logical unit the LUN field `logicalUnitNumber` addresses has TAS set.
+    private func reportsTaskAbortedStatus(onLogicalUnit logicalUnitNumber: UInt64) -> Bool {
+        guard let id = LogicalUnitAddress.decode(logicalUnitNumber),
+            let logicalUnit = self.session?.device?.logicalUnit(id: id)
+        else {
+            return false
+        }
+        return logicalUnit.reportsTaskAbortedStatus
+    }
+
+    /// Ends a task that another I_T nexus aborted with a SCSI Response carrying TASK ABORTED status.
+    private func sendTaskAborted(initiatorTaskTag: UInt32, context: ChannelHandlerContext) {
+        let numbers = self.sequenceNumbers()
+        let response = SCSIResponsePDU(
+            residualOverflow: false,
+            residualUnderflow: false,
+            status: SCSIStatus.taskAborted.rawValue,
+            initiatorTaskTag: initiatorTaskTag,
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN,
+            expDataSN: 0,
+            residualCount: 0,
+            data: ByteBuffer()
+        )
+        self.send(response.makePDU(), context: context)
+    }
+
+    /// PREEMPT AND ABORT from this session completed: the tasks of the preempted I_T nexuses on the logical unit
+    /// are terminated the way CLEAR TASK SET terminates them on the target's other sessions.
+    func abortPreemptedTasks(_ preempted: PreemptedTasks, logicalUnitNumber: UInt64) {
+        for connection in self.otherConnectionsOfTarget() {
+            connection.terminateTasks(in: .logicalUnit(logicalUnitNumber), preempted: preempted)
         }
     }
 

@@ -6,6 +6,9 @@ import SCSI
 extension ISCSIConnectionHandler {
     /// Feeds one Login Request to the login state machine and carries out what it answers.
     func receiveLogin(_ request: LoginRequestPDU, context: ChannelHandlerContext) {
+        if self.statusSequence == nil, self.relocateToSessionEventLoop(request, context: context) {
+            return
+        }
         if self.statusSequence == nil {
             self.statusSequence = StatusSequence(first: SerialNumber(request.expStatSN))
         }
@@ -65,7 +68,13 @@ extension ISCSIConnectionHandler {
             portalGroupTag: self.portalGroupTag,
             initiatorAddress: context.channel.remoteAddress?.ipAddress ?? ""
         )
-        return resolver.resolve(request)
+        var decision = resolver.resolve(request)
+        if case .accepted(var grant) = decision.resolution, let joined = self.joinedSession {
+            // A connection added to an open session keeps the session-wide values negotiated on the leading one.
+            grant.openSession = joined.parameters
+            decision.resolution = .accepted(grant)
+        }
+        return decision
     }
 
     /// Answers a login PDU that could not be decoded, then closes.
@@ -99,9 +108,30 @@ extension ISCSIConnectionHandler {
         let target = self.loginTarget
         let snapshot = self.configuration.snapshot
         let queueDepth = target.map { UInt32(clamping: $0.queueDepth) } ?? 1
+        var parameters = parameters
+        if let joined = self.joinedSession {
+            switch self.sessions.join(
+                self.connection,
+                cid: request.cid,
+                to: joined.key,
+                identifyingHandle: joined.identifyingHandle
+            )
+            {
+            case .tooManyConnections:
+                self.failLogin(request.makePDU().header, status: .tooManyConnections, context: context)
+                return
+            case .sessionDoesNotExist:
+                self.failLogin(request.makePDU().header, status: .sessionDoesNotExist, context: context)
+                return
+            case .joined(let replaced, let peers):
+                replaced?.handlerOnEventLoop?.closeForReinstatement()
+                parameters = self.joinConnectionGroup(of: peers, negotiated: parameters)
+                self.sessionKey = joined.key
+            }
+        }
         var session = ISCSISession(
             type: sessionRequest.sessionType,
-            identifyingHandle: self.reinstatedIdentifyingHandle ?? ISCSISession.nextIdentifyingHandle(),
+            identifyingHandle: self.joinedSession?.identifyingHandle ?? ISCSISession.nextIdentifyingHandle(),
             initiatorName: sessionRequest.initiatorName,
             parameters: parameters,
             window: CommandWindow(expectedCommandSequenceNumber: SerialNumber(request.cmdSN), queueDepth: queueDepth)
@@ -124,16 +154,23 @@ extension ISCSIConnectionHandler {
             registry.shard(of: context.eventLoop).attach(metrics)
             self.metrics = metrics
         }
-        if let target {
+        if let target, self.joinedSession == nil {
             let key = SessionTable.Key(
                 initiatorName: sessionRequest.initiatorName,
                 isid: sessionRequest.isid,
                 targetName: target.name
             )
             self.sessionKey = key
-            let previous = self.sessions.register(self.connection, for: key)
+            let previous = self.sessions.register(
+                self.connection,
+                for: key,
+                identifyingHandle: session.identifyingHandle,
+                maxConnections: Int(parameters.maxConnections)
+            )
             if !snapshot.options.allowDuplicatedISID {
-                previous?.close()
+                for connection in previous {
+                    connection.close()
+                }
             }
         }
         self.session = session

@@ -132,6 +132,11 @@ extension ISCSIConnectionHandler {
             capacity: Self.dataInCapacity(of: write.prepared),
             allocator: context.channel.allocator
         )
+        if device.canSubmit(write.prepared, dataOut: write.segments) {
+            self.session?.nexus = nexus
+            self.submit(write, to: device, dataIn: consume dataIn, context: context)
+            return
+        }
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
         self.session?.nexus = nexus
         self.finish(
@@ -142,6 +147,66 @@ extension ISCSIConnectionHandler {
             meter: CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared),
             context: context
         )
+    }
+
+    /// Starts a command on an asynchronous block device (RBD): the loop goes on serving other commands, and the
+    /// task waits in the task table, where it keeps its slot of the command window and task management can end it,
+    /// until the device's completion comes back to this loop.
+    private func submit(
+        _ write: PendingWrite,
+        to device: SCSIDevice,
+        dataIn: consuming ByteBuffer,
+        context: ChannelHandlerContext
+    ) {
+        let command = write.command
+        self.session?.tasks.insert(
+            TaskTable.Task(
+                initiatorTaskTag: command.initiatorTaskTag,
+                logicalUnitNumber: command.logicalUnitNumber,
+                commandSequenceNumber: SerialNumber(command.cmdSN),
+                isImmediate: command.isImmediate,
+                payload: .running
+            )
+        )
+        let wantedLength = write.prepared.transferLength ?? (command.isWrite ? write.prepared.dataOutLength : nil)
+        let meter = CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        device.submit(write.prepared, dataOut: write.segments, dataIn: consume dataIn, on: context.eventLoop) {
+            completion,
+            dataIn in
+            handler.value.finishSubmitted(
+                command,
+                with: completion,
+                dataIn: dataIn,
+                wantedLength: wantedLength,
+                meter: meter
+            )
+        }
+    }
+
+    /// Answers a command the device completed, unless task management terminated it or the connection ended.
+    private func finishSubmitted(
+        _ command: SCSICommandPDU,
+        with completion: SCSICompletion,
+        dataIn: ByteBuffer,
+        wantedLength: Int?,
+        meter: CommandMeter
+    ) {
+        guard let context = self.context, self.phase == .fullFeature,
+            let task = self.session?.tasks[command.initiatorTaskTag], case .running = task.payload
+        else {
+            return
+        }
+        self.session?.tasks.remove(initiatorTaskTag: command.initiatorTaskTag)
+        self.finish(
+            command,
+            with: completion,
+            dataIn: dataIn,
+            wantedLength: wantedLength,
+            meter: meter,
+            context: context
+        )
+        self.flushIfNeeded(context: context)
     }
 
     /// The room to allocate for a command's data-in: a read's transfer (at most the maximum transfer length),
@@ -158,7 +223,8 @@ extension ISCSIConnectionHandler {
     /// Answers a command that ran: now, or after its ``SCSICompletion/responseDelay`` while it waits in the task
     /// table, where task management can still cancel it and where it keeps its slot of the command window.
     ///
-    /// Read data the initiator did not ask for (R bit clear, as in a READ sent as a write) is not sent.
+    /// Read data the initiator did not ask for (R bit clear, as in a READ sent as a write) is not sent. The tasks a
+    /// PREEMPT AND ABORT preempted are aborted first.
     /// With metrics on, the command is counted here, its latency including the response delay.
     private func finish(
         _ command: SCSICommandPDU,
@@ -170,6 +236,9 @@ extension ISCSIConnectionHandler {
     ) {
         if !command.isRead {
             dataIn = ByteBuffer()
+        }
+        if let preempted = completion.preemptedTasks {
+            self.abortPreemptedTasks(preempted, logicalUnitNumber: command.logicalUnitNumber)
         }
         if let metrics = self.metrics {
             let isGood = completion.status == .good

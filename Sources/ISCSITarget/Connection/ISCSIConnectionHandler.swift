@@ -50,8 +50,14 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var loginTarget: TargetNodeSnapshot?
     var loginSession: LoginSessionRequest?
     @exclusivity(unchecked) var session: ISCSISession?
-    /// The TSIH of the session a connection-reinstating login continues.
-    var reinstatedIdentifyingHandle: UInt16?
+    /// The open session a login with a non-zero TSIH joins (a new connection, or the reinstatement of one), and
+    /// the parameters in force there.
+    var joinedSession: (key: SessionTable.Key, identifyingHandle: UInt16, parameters: NegotiatedParameters?)?
+    /// The connections of this session and their shared command window, once the session has more than one
+    /// connection (MC/S); nil otherwise.
+    var connectionGroup: SessionConnectionGroup?
+    /// Set when this connection leaves its session without failing it (logout, reinstatement): its peers go on.
+    var leavesSessionQuietly = false
     @exclusivity(unchecked) var lastTargetTransferTag: UInt32 = 0
     var logoutDeadline: Scheduled<Void>?
     var loginDeadline: Scheduled<Void>?
@@ -131,8 +137,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.phase = .closing
+        let sessionGoesOn = self.leaveSession()
         self.cancelTasks()
-        if let device = self.session?.device, let nexus = self.session?.nexus {
+        if !sessionGoesOn, let device = self.session?.device, let nexus = self.session?.nexus {
             device.noteNexusLoss(nexus)
         }
         self.session = nil

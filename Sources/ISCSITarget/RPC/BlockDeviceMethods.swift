@@ -157,11 +157,14 @@ enum BlockDeviceMethods {
             + IOStatisticsMethods.methods(devices: devices)
     }
 
-    /// bdev_get_bdevs' `driver_specific` object: the file of an aio bdev or the image of an RBD bdev, as SPDK
+    /// bdev_get_bdevs' `driver_specific` object: the file of an aio or uring bdev or the image of an RBD bdev, as SPDK
     /// prints them.
     static func driverSpecificJSON(of device: any BlockDevice) -> JSONValue {
         if let rbd = device as? RBDBlockDevice {
             return RBDMethods.driverSpecificJSON(rbd)
+        }
+        if let uring = device as? UringBlockDevice {
+            return UringMethods.driverSpecificJSON(uring)
         }
         guard let file = device as? FileBlockDevice else { return .object(JSONObject()) }
         let aio: JSONValue = .object(

@@ -53,6 +53,7 @@ public final class ISCSITargetService: Sendable {
         table.register(TargetNodeMethods.methods(self.model))
         table.register(ConnectionMethods.methods(self.connections))
         table.register(BlockDeviceMethods.methods(self.model, devices: self.blockDevices))
+        table.register(UringMethods.methods(self.model, logger: self.logger))
         table.register(AcceptedOptionMethods.methods)
     }
 

@@ -12,8 +12,8 @@ enum SubsystemConfigWriter {
         return .object(JSONObject(members))
     }
 
-    /// bdev_set_options, the registered Ceph clusters, the malloc, null, file (aio), RBD, delay and error bdevs, their
-    /// rate limits, then bdev_wait_for_examine.
+    /// bdev_set_options, the registered Ceph clusters, the malloc, null, file (aio, uring), RBD, delay and error
+    /// bdevs, their rate limits, then bdev_wait_for_examine.
     ///
     /// Unlike SPDK, the Ceph cluster registrations and each RBD bdev's `cluster_name` are written, so a saved
     /// configuration that uses a registered cluster restores.
@@ -58,6 +58,7 @@ enum SubsystemConfigWriter {
         case let malloc as MallocBlockDevice: Self.mallocEntry(malloc)
         case let null as NullBlockDevice: Self.nullEntry(null)
         case let file as FileBlockDevice: Self.fileEntry(file)
+        case let uring as UringBlockDevice: Self.uringEntry(uring)
         case let rbd as RBDBlockDevice: Self.rbdEntry(rbd)
         default: Self.stackedEntry(device)
         }
@@ -122,6 +123,21 @@ enum SubsystemConfigWriter {
             ("uuid", .string(device.uuid.uuidString.lowercased())),
         ]
         return Self.entry("bdev_aio_create", .object(JSONObject(params)))
+    }
+
+    /// bdev_uring_create, with the block size in use as SPDK writes it.
+    private static func uringEntry(_ device: UringBlockDevice) -> JSONValue {
+        Self.entry(
+            "bdev_uring_create",
+            .object(
+                JSONObject([
+                    ("name", .string(device.name)),
+                    ("block_size", .integer(Int64(device.blockSize))),
+                    ("filename", .string(device.configuration.filename)),
+                    ("uuid", .string(device.uuid.uuidString.lowercased())),
+                ])
+            )
+        )
     }
 
     /// bdev_rbd_create: SPDK's members, plus `cluster_name` for a device on a registered cluster.

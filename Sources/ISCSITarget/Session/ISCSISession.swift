@@ -3,9 +3,10 @@ import ISCSIWire
 import SCSI
 import Synchronization
 
-/// The full-feature state of a session (one connection per session for now): what login negotiated,
-/// the command window, the tasks that still wait for data-out or for their deferred response, and the rest of a
-/// text response.
+/// The full-feature state of a session as one connection holds it: what login negotiated, the command window,
+/// the tasks that still wait for data-out or for their deferred response (connection allegiance: a task stays on
+/// the connection it arrived on), and the rest of a text response. When the session has several connections,
+/// their shared window lives in a ``SessionConnectionGroup`` and `window` is no longer used.
 struct ISCSISession {
     /// Allocates TSIHs; 0 is reserved for "new session".
     private static let lastIdentifyingHandle = Atomic<UInt16>(0)

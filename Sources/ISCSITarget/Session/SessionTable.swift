@@ -1,8 +1,10 @@
+import NIOCore
 import Synchronization
 
 /// The sessions of the whole target: the Normal sessions by initiator name, ISID and target, for session
 /// reinstatement (unless `allow_duplicated_isid` is set, a new login with the same triple closes the old
-/// session's connection, RFC 7143 §6.3.5), and the session slots that `max_sessions` bounds.
+/// session's connections, RFC 7143 §6.3.5), the connections of each session (MC/S, up to its MaxConnections),
+/// and the session slots that `max_sessions` bounds (one per connection, as SPDK counts them).
 final class SessionTable: Sendable {
     /// What identifies a session across connections.
     struct Key: Hashable, Sendable {
@@ -18,8 +20,28 @@ final class SessionTable: Sendable {
         }
     }
 
+    /// An open Normal session: its connections, which all live on `eventLoop` (the session's owner loop, see
+    /// ``SessionConnectionGroup``), and how many it may have (the negotiated MaxConnections).
+    struct OpenSession {
+        var identifyingHandle: UInt16
+        var eventLoop: any EventLoop
+        var maxConnections: Int
+        var connections: [ISCSIConnection]
+    }
+
+    /// What a login that adds a connection to an open session gets (RFC 7143 §4.3, §6.3.4).
+    enum JoinOutcome {
+        /// The connection is in the session, replacing the connection with its CID if there was one
+        /// (connection reinstatement); `peers` are the session's other connections.
+        case joined(replacing: ISCSIConnection?, peers: [ISCSIConnection])
+        /// The session already has MaxConnections connections.
+        case tooManyConnections
+        /// The session closed meanwhile.
+        case sessionDoesNotExist
+    }
+
     private struct State {
-        var sessions: [Key: ISCSIConnection] = [:]
+        var sessions: [Key: OpenSession] = [:]
         /// The connections holding a session slot: from the login that asked for a session until they close.
         var slotHolders: Set<ObjectIdentifier> = []
     }
@@ -28,29 +50,70 @@ final class SessionTable: Sendable {
 
     init() {}
 
-    /// Records `connection` as the session for `key`, returning the connection it replaces.
-    func register(_ connection: ISCSIConnection, for key: Key) -> ISCSIConnection? {
-        self.state.withLock { state in
-            let previous = state.sessions.updateValue(connection, forKey: key)
-            return previous === connection ? nil : previous
+    /// Records `connection` as the leading connection of a new session for `key`, returning the connections of
+    /// the session it replaces.
+    func register(
+        _ connection: ISCSIConnection,
+        for key: Key,
+        identifyingHandle: UInt16,
+        maxConnections: Int
+    ) -> [ISCSIConnection] {
+        let session = OpenSession(
+            identifyingHandle: identifyingHandle,
+            eventLoop: connection.eventLoop,
+            maxConnections: max(1, maxConnections),
+            connections: [connection]
+        )
+        return self.state.withLock { state in
+            let previous = state.sessions.updateValue(session, forKey: key)
+            return previous?.connections.filter { $0 !== connection } ?? []
         }
     }
 
-    /// Forgets `key` if `connection` still holds it.
+    /// Adds `connection`, whose CID is `cid`, to the open session `key` with TSIH `identifyingHandle`.
+    func join(_ connection: ISCSIConnection, cid: UInt16, to key: Key, identifyingHandle: UInt16) -> JoinOutcome {
+        self.state.withLock { state in
+            guard var session = state.sessions[key], session.identifyingHandle == identifyingHandle else {
+                return .sessionDoesNotExist
+            }
+            let replaced = session.connections.firstIndex { $0 !== connection && $0.info.cid == cid }
+                .map { session.connections.remove(at: $0) }
+            guard replaced != nil || session.connections.count < session.maxConnections else {
+                return .tooManyConnections
+            }
+            let peers = session.connections.filter { $0 !== connection }
+            if !session.connections.contains(where: { $0 === connection }) {
+                session.connections.append(connection)
+            }
+            state.sessions[key] = session
+            return .joined(replacing: replaced, peers: peers)
+        }
+    }
+
+    /// Takes `connection` out of session `key`; the session is forgotten with its last connection.
     func remove(_ connection: ISCSIConnection, for key: Key) {
         self.state.withLock { state in
-            if state.sessions[key] === connection {
-                state.sessions.removeValue(forKey: key)
-            }
+            guard var session = state.sessions[key] else { return }
+            session.connections.removeAll { $0 === connection }
+            state.sessions[key] = session.connections.isEmpty ? nil : session
         }
     }
 
-    /// The open Normal session of `initiatorName` and `isid` whose TSIH is `tsih`: its key and its connection.
-    func session(initiatorName: String, isid: UInt64, tsih: UInt16) -> (key: Key, connection: ISCSIConnection)? {
+    /// The open Normal session of `initiatorName` and `isid` whose TSIH is `tsih`, and its key.
+    func session(initiatorName: String, isid: UInt64, tsih: UInt16) -> (key: Key, session: OpenSession)? {
         let name = initiatorName.lowercased()
         return self.state.withLock { state in
-            state.sessions.first { $0.key.initiatorName == name && $0.key.isid == isid && $0.value.info.tsih == tsih }
-                .map { (key: $0.key, connection: $0.value) }
+            state.sessions.first {
+                $0.key.initiatorName == name && $0.key.isid == isid && $0.value.identifyingHandle == tsih
+            }
+            .map { (key: $0.key, session: $0.value) }
+        }
+    }
+
+    /// The owner event loop of the open session whose TSIH is `tsih`, if any.
+    func eventLoop(ofSession tsih: UInt16) -> (any EventLoop)? {
+        self.state.withLock { state in
+            state.sessions.values.first { $0.identifyingHandle == tsih }?.eventLoop
         }
     }
 

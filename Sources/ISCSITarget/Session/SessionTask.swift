@@ -5,6 +5,9 @@ import NIOCore
 enum SessionTask {
     /// A write waiting for its data-out.
     case awaitingDataOut(PendingWrite)
+    /// The command runs on an asynchronous block device; it is answered when the device completes it, unless task
+    /// management ended it meanwhile.
+    case running
     /// The command ran; its Data-In and status go out when `response` fires (``SCSICompletion/responseDelay``).
     case responseDeferred(Scheduled<Void>)
     /// Held only while a pending write is changed in place, so that its data-out segments are not copied.

@@ -1,7 +1,7 @@
 /// One mode page this target reports (SPC-4 §7.5, SBC-3 §6.4): its code, length and values.
 ///
 /// The pages are SPDK's. Current and default values are zero except the caching page (WCE from the device's write
-/// cache, RCD set) and the control page's SWP, the one changeable bit.
+/// cache, RCD set) and the control page's SWP and TAS, the changeable bits.
 struct ModePage: Sendable {
     var code: UInt8
     var subpage: UInt8
@@ -25,6 +25,9 @@ struct ModePage: Sendable {
     /// The SWP bit: byte 4 of the control page.
     static let softwareWriteProtectByte = 4
     static let softwareWriteProtectBit: UInt8 = 0x08
+    /// The TAS bit: byte 5 of the control page.
+    static let taskAbortedStatusByte = 5
+    static let taskAbortedStatusBit: UInt8 = 0x40
 
     /// The pages a PAGE CODE / SUBPAGE CODE pair selects (0x3F: all pages; subpage 0xFF: all subpages).
     static func pages(page: UInt8, subpage: UInt8) -> [ModePage] {
@@ -54,9 +57,11 @@ struct ModePage: Sendable {
             bytes[2] = (logicalUnit.blockDevice.writeCacheEnabled ? 0x04 : 0) | 0x01  // WCE, RCD
         case (Self.control, 0, .changeable):
             bytes[Self.softwareWriteProtectByte] = Self.softwareWriteProtectBit
+            bytes[Self.taskAbortedStatusByte] = Self.taskAbortedStatusBit
         case (Self.control, 0, .current):
             bytes[Self.softwareWriteProtectByte] =
                 logicalUnit.isSoftwareWriteProtected ? Self.softwareWriteProtectBit : 0
+            bytes[Self.taskAbortedStatusByte] = logicalUnit.reportsTaskAbortedStatus ? Self.taskAbortedStatusBit : 0
         default:
             break
         }

@@ -1,8 +1,8 @@
 import NIOCore
 
-/// MODE SELECT (6) and (10) (SPC-4 §6.9–6.10): sets changeable mode parameters. The one changeable parameter is
-/// the control page's SWP; every other byte sent must equal its current value (INVALID FIELD IN PARAMETER LIST
-/// otherwise), so an initiator that sends back what MODE SENSE returned succeeds. Saved pages are not kept (SP is
+/// MODE SELECT (6) and (10) (SPC-4 §6.9–6.10): sets changeable mode parameters. The changeable parameters are
+/// the control page's SWP and TAS; every other byte sent must equal its current value (INVALID FIELD IN PARAMETER
+/// LIST otherwise), so an initiator that sends back what MODE SENSE returned succeeds. Saved pages are not kept (SP is
 /// INVALID FIELD IN CDB).
 public struct ModeSelect: Sendable, Hashable {
     public static let operationCode6: UInt8 = 0x15
@@ -84,6 +84,8 @@ public struct ModeSelect: Sendable, Hashable {
             if code == ModePage.control, subpage == 0 {
                 let byte = sent[ModePage.softwareWriteProtectByte]
                 changes.softwareWriteProtect = byte & ModePage.softwareWriteProtectBit != 0
+                let tasByte = sent[ModePage.taskAbortedStatusByte]
+                changes.taskAbortedStatus = tasByte & ModePage.taskAbortedStatusBit != 0
             }
             offset += page.length
         }
@@ -119,6 +121,7 @@ public struct ModeSelect: Sendable, Hashable {
 /// What a MODE SELECT parameter list sets; nil leaves a parameter as it is.
 struct ModeChanges: Sendable, Hashable {
     var softwareWriteProtect: Bool?
+    var taskAbortedStatus: Bool?
 }
 
 extension LogicalUnit {
@@ -131,8 +134,16 @@ extension LogicalUnit {
         } catch {
             return .checkCondition(error.sense)
         }
+        var changed = false
         if let protect = changes.softwareWriteProtect, protect != self.isSoftwareWriteProtected {
             self.isSoftwareWriteProtected = protect
+            changed = true
+        }
+        if let reports = changes.taskAbortedStatus, reports != self.reportsTaskAbortedStatus {
+            self.reportsTaskAbortedStatus = reports
+            changed = true
+        }
+        if changed {
             self.noteModeParametersChanged(by: nexus)
         }
         return .good()

@@ -42,16 +42,18 @@ public struct PersistentReserveIn: Sendable, Hashable {
         }
     }
 
-    /// REPORT CAPABILITIES (SPC-4 §6.15.4): CRH (the SPC-4 §5.13.3 exceptions for RESERVE/RELEASE), ATP_C
-    /// (ALL_TG_PT), PTPL_C (APTPL), no SIP_C (SPEC_I_PT); TMV with every type in the mask; PTPL_A as set.
+    /// REPORT CAPABILITIES (SPC-4 §6.15.4): CRH (the SPC-4 §5.13.3 exceptions for RESERVE/RELEASE), SIP_C
+    /// (SPEC_I_PT), ATP_C (ALL_TG_PT), PTPL_C (APTPL); TMV with every type in the mask; PTPL_A as set.
     static func capabilities(persistsThroughPowerLoss: Bool) -> [UInt8] {
         let compatibleReservationHandling: UInt8 = 0x10
+        let specifyInitiatorPortsCapable: UInt8 = 0x08
         let allTargetPortsCapable: UInt8 = 0x04
         let persistThroughPowerLossCapable: UInt8 = 0x01
         let typeMaskValid: UInt8 = 0x80
         return [
             0, 8,
-            compatibleReservationHandling | allTargetPortsCapable | persistThroughPowerLossCapable,
+            compatibleReservationHandling | specifyInitiatorPortsCapable | allTargetPortsCapable
+                | persistThroughPowerLossCapable,
             typeMaskValid | (persistsThroughPowerLoss ? 0x01 : 0),
             // WR_EX_AR, EX_AC_RO, WR_EX_RO, EX_AC, WR_EX; then EX_AC_AR.
             0x80 | 0x40 | 0x20 | 0x08 | 0x02, 0x01,

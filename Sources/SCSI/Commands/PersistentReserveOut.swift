@@ -42,9 +42,10 @@ public struct PersistentReserveOut: Sendable, Hashable {
 
     /// Decodes the parameter list into a request (SPC-4 §6.16.3, §6.16.4).
     ///
-    /// A length other than 24 for the basic list is PARAMETER LIST LENGTH ERROR; SPEC_I_PT (not supported, as
-    /// REPORT CAPABILITIES says) is INVALID FIELD IN PARAMETER LIST, as is a REGISTER AND MOVE TransportID that
-    /// names no iSCSI initiator port.
+    /// A length other than 24 for the basic list is PARAMETER LIST LENGTH ERROR, as is a SPEC_I_PT list shorter
+    /// than its TRANSPORTID PARAMETER DATA LENGTH says. SPEC_I_PT with another service action than REGISTER is
+    /// INVALID FIELD IN PARAMETER LIST, as are a TransportID that is not an iSCSI one (or does not fill the
+    /// TransportID data exactly) and a REGISTER AND MOVE TransportID that names no iSCSI initiator port.
     public func request(parameters: ByteBuffer) throws(SCSICheckCondition) -> PersistentReserveOutRequest {
         let bytes = Array(parameters.readableBytesView)
         guard bytes.count >= Self.basicParameterListLength else {
@@ -76,15 +77,40 @@ public struct PersistentReserveOut: Sendable, Hashable {
             )
             return request
         }
-        guard bytes.count == Self.basicParameterListLength else {
+        if bytes[20] & 0x08 != 0 {  // SPEC_I_PT
+            guard self.serviceAction == .register else {
+                throw .illegalRequest(.invalidFieldInParameterList)
+            }
+            request.specifiedInitiators = try Self.specifiedInitiators(in: bytes)
+        } else if bytes.count != Self.basicParameterListLength {
             throw .illegalRequest(.parameterListLengthError)
-        }
-        guard bytes[20] & 0x08 == 0 else {  // SPEC_I_PT
-            throw .illegalRequest(.invalidFieldInParameterList)
         }
         request.allTargetPorts = bytes[20] & 0x04 != 0
         request.activatePersistThroughPowerLoss = bytes[20] & 0x01 != 0
         return request
+    }
+
+    /// The names the TransportIDs of a SPEC_I_PT parameter list give, in order (SPC-4 §6.16.3): after the basic
+    /// list, TRANSPORTID PARAMETER DATA LENGTH and the TransportIDs.
+    private static func specifiedInitiators(in bytes: [UInt8]) throws(SCSICheckCondition) -> [String] {
+        let start = Self.basicParameterListLength + 4
+        guard bytes.count >= start else {
+            throw .illegalRequest(.parameterListLengthError)
+        }
+        let end = start + Int(bytes.bigEndianInteger(at: Self.basicParameterListLength) as UInt32)
+        guard bytes.count >= end else {
+            throw .illegalRequest(.parameterListLengthError)
+        }
+        var names: [String] = []
+        var offset = start
+        while offset < end {
+            guard let (name, length) = ISCSITransportID.parse(bytes[offset..<end]) else {
+                throw .illegalRequest(.invalidFieldInParameterList)
+            }
+            names.append(name)
+            offset += length
+        }
+        return names
     }
 }
 
@@ -109,6 +135,10 @@ public struct PersistentReserveOutRequest: Sendable, Hashable {
     public var activatePersistThroughPowerLoss: Bool = false
     /// REGISTER AND MOVE only.
     public var move: Move?
+    /// SPEC_I_PT (REGISTER only): the initiators the TransportIDs name, registered along with the I_T nexus the
+    /// command came through, each through its target port (or every one, with ALL_TG_PT). An initiator port name,
+    /// or a bare iSCSI name for every port of an initiator device. Nil when SPEC_I_PT is zero.
+    public var specifiedInitiators: [String]?
 
     public init(
         serviceAction: PersistentReserveOut.ServiceAction,
@@ -118,7 +148,8 @@ public struct PersistentReserveOutRequest: Sendable, Hashable {
         serviceActionKey: UInt64 = 0,
         allTargetPorts: Bool = false,
         activatePersistThroughPowerLoss: Bool = false,
-        move: Move? = nil
+        move: Move? = nil,
+        specifiedInitiators: [String]? = nil
     ) {
         self.serviceAction = serviceAction
         self.scope = scope
@@ -128,6 +159,7 @@ public struct PersistentReserveOutRequest: Sendable, Hashable {
         self.allTargetPorts = allTargetPorts
         self.activatePersistThroughPowerLoss = activatePersistThroughPowerLoss
         self.move = move
+        self.specifiedInitiators = specifiedInitiators
     }
 }
 

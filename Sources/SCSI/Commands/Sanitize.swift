@@ -6,7 +6,10 @@ import NIOCore
 /// FAILURE MODE has nothing to leave, since a sanitize here either completes or fails like any write.
 /// CRYPTOGRAPHIC ERASE is not offered: nothing is encrypted.
 ///
-/// The erase runs before the command completes, whether or not IMMED asks for an early GOOD.
+/// The erase goes about 1 MiB at a time. Without IMMED it runs before the command completes; with IMMED the
+/// command completes with GOOD at once and the erase goes on in the background. Meanwhile the logical unit is
+/// "sanitize in progress" (SBC-3 §4.11): other commands but INQUIRY, REPORT LUNS and REQUEST SENSE answer NOT READY,
+/// LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS with the progress indication.
 public struct Sanitize: Sendable, Hashable {
     public static let operationCode: UInt8 = 0x48
 
@@ -18,6 +21,8 @@ public struct Sanitize: Sendable, Hashable {
     }
 
     public var serviceAction: ServiceAction
+    /// IMMED: complete at once and erase in the background.
+    public var immediate: Bool
     public var parameterListLength: UInt16
 
     /// Decodes the CDB. Reserved bits (byte 1 bit 6, bytes 2–6), and a parameter list for BLOCK ERASE or EXIT FAILURE
@@ -29,6 +34,7 @@ public struct Sanitize: Sendable, Hashable {
             throw .invalidFieldInCDB
         }
         self.serviceAction = serviceAction
+        self.immediate = cdb[1] & 0x80 != 0
         self.parameterListLength = cdb.uint16(at: 7)
         guard serviceAction == .overwrite || self.parameterListLength == 0 else {
             throw .invalidFieldInCDB
@@ -81,63 +87,174 @@ struct OverwriteParameters: Sendable, Hashable {
 }
 
 extension LogicalUnit {
-    /// Runs a validated SANITIZE with its parameter data.
+    /// Runs a validated SANITIZE with its parameter data. A sanitize already in progress (through another
+    /// connection) answers SANITIZE IN PROGRESS.
     func sanitize(_ command: Sanitize, parameters: ByteBuffer) -> SCSICompletion {
-        self.atomicWriteGate.withSharedAccess { self.runSanitize(command, parameters: parameters) }
-    }
-
-    private func runSanitize(_ command: Sanitize, parameters: ByteBuffer) -> SCSICompletion {
-        let device = self.blockDevice
-        let status: BlockIOStatus
+        let erase: SanitizeErase
         switch command.serviceAction {
         case .exitFailureMode:
             return .good()
         case .blockErase:
-            status =
-                self.supportsUnmap
-                ? device.unmap(lba: 0, blocks: device.blockCount)
-                : device.writeZeroes(lba: 0, blocks: device.blockCount)
+            erase = SanitizeErase(.blockErase(unmaps: self.supportsUnmap), on: self.blockDevice)
         case .overwrite:
-            let overwrite: OverwriteParameters
             do {
-                overwrite = try OverwriteParameters(parameters, blockSize: Int(device.blockSize))
+                let overwrite = try OverwriteParameters(parameters, blockSize: Int(self.blockDevice.blockSize))
+                erase = SanitizeErase(.overwrite(pattern: overwrite.finalPattern), on: self.blockDevice)
             } catch {
                 return .checkCondition(error.sense)
             }
-            status = self.fill(with: overwrite.finalPattern)
         }
-        guard case .success = status else {
-            return .checkCondition(SenseData(failure: status, direction: .write, lba: nil))
+        guard self.beginSanitize() else {
+            return .checkCondition(self.sanitizeInProgress ?? SenseData.sanitizeInProgress(progress: 0))
+        }
+        guard command.immediate else {
+            return self.runToCompletion(erase)
+        }
+        Task.detached {
+            var erase = erase
+            while !erase.isFinished {
+                guard case .success = self.eraseNextChunk(of: &erase) else { break }
+                await Task.yield()
+            }
+            self.endSanitize()
         }
         return .good()
     }
 
-    /// Writes `pattern`, repeated, over every block, about 1 MiB at a time.
-    private func fill(with pattern: [UInt8]) -> BlockIOStatus {
-        let device = self.blockDevice
-        let blockSize = Int(device.blockSize)
-        let blocksPerChunk = max(1, (1 << 20) / blockSize)
-        var block = [UInt8]()
-        block.reserveCapacity(blockSize)
-        while block.count < blockSize {
-            block += pattern.prefix(blockSize - block.count)
+    /// The sense every command but INQUIRY, REPORT LUNS and REQUEST SENSE gets while a sanitize runs; nil when
+    /// none does. One atomic load.
+    public var sanitizeInProgress: SenseData? {
+        let progress = self.sanitizeProgress.load(ordering: .acquiring)
+        guard progress != Self.noSanitize else {
+            return nil
         }
-        var chunk = ByteBuffer()
-        chunk.reserveCapacity(blocksPerChunk * blockSize)
-        for _ in 0..<blocksPerChunk {
-            chunk.writeBytes(block)
-        }
-        var lba: UInt64 = 0
-        let count = device.blockCount
-        while lba < count {
-            let blocks = min(UInt64(blocksPerChunk), count - lba)
-            let data = chunk.getSlice(at: chunk.readerIndex, length: Int(blocks) * blockSize) ?? chunk
-            let status = device.write(lba: lba, data: data)
-            guard case .success = status else {
-                return status
-            }
-            lba += blocks
-        }
-        return .success
+        return .sanitizeInProgress(progress: UInt16(truncatingIfNeeded: progress))
     }
+
+    /// The `sanitizeProgress` value while no sanitize runs.
+    static var noSanitize: UInt32 { .max }
+
+    /// Marks a sanitize in progress at 0 %; false when one already is.
+    func beginSanitize() -> Bool {
+        self.sanitizeProgress.compareExchange(expected: Self.noSanitize, desired: 0, ordering: .acquiringAndReleasing)
+            .exchanged
+    }
+
+    /// Marks the sanitize finished.
+    func endSanitize() {
+        self.sanitizeProgress.store(Self.noSanitize, ordering: .releasing)
+    }
+
+    /// Erases every chunk now, then ends the sanitize.
+    private func runToCompletion(_ erase: SanitizeErase) -> SCSICompletion {
+        defer { self.endSanitize() }
+        var erase = erase
+        while !erase.isFinished {
+            let status = self.eraseNextChunk(of: &erase)
+            guard case .success = status else {
+                return .checkCondition(SenseData(failure: status, direction: .write, lba: nil))
+            }
+        }
+        return .good()
+    }
+
+    /// Erases the next chunk (behind a COMPARE AND WRITE or the like that is already running) and publishes the
+    /// progress.
+    private func eraseNextChunk(of erase: inout SanitizeErase) -> BlockIOStatus {
+        let status = self.atomicWriteGate.withSharedAccess { erase.eraseNextChunk(on: self.blockDevice) }
+        self.sanitizeProgress.store(UInt32(erase.progressIndication), ordering: .releasing)
+        return status
+    }
+}
+
+/// The erase of a whole logical unit, chunk by chunk, and how far it got.
+struct SanitizeErase: Sendable {
+    /// What each chunk gets.
+    enum Method: Sendable, Hashable {
+        /// BLOCK ERASE: deallocate (when the device unmaps) or write zeroes.
+        case blockErase(unmaps: Bool)
+        /// OVERWRITE: the initialization pattern, repeated.
+        case overwrite(pattern: [UInt8])
+    }
+
+    /// About 1 MiB per chunk written; deallocation, which moves no data, goes 64 MiB at a time.
+    static let chunkBytes = 1 << 20
+    static let deallocationChunkBytes = 64 << 20
+
+    private let unmaps: Bool
+    /// For OVERWRITE: one chunk of pattern-filled blocks.
+    private let fill: ByteBuffer?
+    let blockCount: UInt64
+    let blocksPerChunk: UInt64
+    /// The first block not yet erased.
+    private(set) var nextBlock: UInt64 = 0
+
+    init(_ method: Method, on device: any BlockDevice) {
+        let blockSize = Int(device.blockSize)
+        let deallocates = method == .blockErase(unmaps: true)
+        self.blockCount = device.blockCount
+        self.blocksPerChunk = UInt64(max(1, (deallocates ? Self.deallocationChunkBytes : Self.chunkBytes) / blockSize))
+        switch method {
+        case .blockErase(let unmaps):
+            self.unmaps = unmaps
+            self.fill = nil
+        case .overwrite(let pattern):
+            self.unmaps = false
+            var block = [UInt8]()
+            block.reserveCapacity(blockSize)
+            while block.count < blockSize {
+                block += pattern.prefix(blockSize - block.count)
+            }
+            var chunk = ByteBuffer()
+            chunk.reserveCapacity(Int(self.blocksPerChunk) * blockSize)
+            for _ in 0..<self.blocksPerChunk {
+                chunk.writeBytes(block)
+            }
+            self.fill = chunk
+        }
+    }
+
+    /// Whether every block is erased.
+    var isFinished: Bool { self.nextBlock >= self.blockCount }
+
+    /// The PROGRESS INDICATION (SPC-4 §4.5.2.4.4): the fraction erased, in 65536ths.
+    var progressIndication: UInt16 {
+        guard self.blockCount > 0 else { return 0 }
+        return UInt16(min(UInt64(UInt16.max), self.nextBlock * 65536 / self.blockCount))
+    }
+
+    /// Erases the next chunk on `device`; after a failure the erase stops where it was.
+    mutating func eraseNextChunk(on device: any BlockDevice) -> BlockIOStatus {
+        let blocks = min(self.blocksPerChunk, self.blockCount - self.nextBlock)
+        let status: BlockIOStatus
+        if let fill = self.fill {
+            let length = Int(blocks) * Int(device.blockSize)
+            status = device.write(
+                lba: self.nextBlock,
+                data: fill.getSlice(at: fill.readerIndex, length: length) ?? fill
+            )
+        } else if self.unmaps {
+            status = device.unmap(lba: self.nextBlock, blocks: blocks)
+        } else {
+            status = device.writeZeroes(lba: self.nextBlock, blocks: blocks)
+        }
+        if case .success = status {
+            self.nextBlock += blocks
+        }
+        return status
+    }
+}
+
+extension SenseData {
+    /// NOT READY, LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS with its progress indication (SBC-3 §4.11).
+    static func sanitizeInProgress(progress: UInt16) -> SenseData {
+        var sense = SenseData(key: .notReady, code: .sanitizeInProgress)
+        sense.progressIndication = progress
+        return sense
+    }
+}
+
+extension AdditionalSenseCode {
+    /// 04 1B: LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS.
+    static let sanitizeInProgress = Self(code: 0x04, qualifier: 0x1B)
 }

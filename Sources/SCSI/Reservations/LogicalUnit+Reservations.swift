@@ -19,6 +19,7 @@ extension LogicalUnit {
     func persistentReserveIn(_ command: PersistentReserveIn, limit: Int, into dataIn: inout ByteBuffer)
         -> SCSICompletion
     {
+        self.refreshSharedReservations()
         let data = command.data(for: self.reservationState)
         return dataIn.writeDataIn(data, limit: min(limit, Int(command.allocationLength)))
     }
@@ -26,8 +27,9 @@ extension LogicalUnit {
     /// PERSISTENT RESERVE OUT with its parameter list, received through `nexus`: applies the service action,
     /// saves the state when APTPL asks for it and establishes the unit attentions it causes.
     ///
-    /// PREEMPT AND ABORT preempts like PREEMPT; the preempted nexuses' tasks are not aborted here (commands run to
-    /// completion when they are received).
+    /// PREEMPT AND ABORT preempts like PREEMPT, and its completion names the preempted I_T nexuses' tasks
+    /// (``SCSICompletion/preemptedTasks``): the transport holds them (writes waiting for data-out, deferred
+    /// responses) and aborts them.
     func persistentReserveOut(
         _ command: PersistentReserveOut,
         parameters: ByteBuffer,
@@ -39,7 +41,24 @@ extension LogicalUnit {
         } catch {
             return .checkCondition(error.sense)
         }
-        let outcome = self.changeReservations { state in
+        let outcome: PersistentReservationOutcome
+        if let storage = self.sharedReservationStorage {
+            outcome = self.applySharedReservationChange(request, from: nexus, storage: storage)
+        } else {
+            outcome = self.localReservationChange(request, from: nexus)
+        }
+        for notice in outcome.notices {
+            self.raiseUnitAttention(notice.code, coveredBy: notice.registration)
+        }
+        return outcome.completion
+    }
+
+    /// Applies a PERSISTENT RESERVE OUT `request` from `nexus` to this target's state, saving it when APTPL asks.
+    private func localReservationChange(
+        _ request: PersistentReserveOutRequest,
+        from nexus: NexusIdentifier
+    ) -> PersistentReservationOutcome {
+        self.changeReservations { state in
             let persisted = state.persistsThroughPowerLoss
             let outcome = state.apply(request, from: nexus)
             if outcome.changedPersistentState, let storage = self.reservationStorage {
@@ -51,10 +70,6 @@ extension LogicalUnit {
             }
             return outcome
         }
-        for notice in outcome.notices {
-            self.raiseUnitAttention(notice.code, coveredBy: notice.registration)
-        }
-        return outcome.completion
     }
 
     /// RESERVE or RELEASE (6)/(10) received through `nexus`.

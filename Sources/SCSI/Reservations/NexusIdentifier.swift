@@ -13,6 +13,17 @@ public struct NexusIdentifier: Sendable, Hashable, Comparable {
         self.relativeTargetPortID = relativeTargetPortID
     }
 
+    /// Whether this names every port of an initiator device rather than one port: a registration made through a
+    /// format 00b TransportID, whose initiator port name is the bare iSCSI name (iSCSI names contain no comma).
+    var namesInitiatorDevice: Bool {
+        !self.initiatorPortName.utf8.contains(UInt8(ascii: ","))
+    }
+
+    /// The iSCSI name of the initiator: the initiator port name up to `,i,0x`.
+    var initiatorName: Substring {
+        self.initiatorPortName.prefix { $0 != "," }
+    }
+
     public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.initiatorPortName, lhs.relativeTargetPortID) < (rhs.initiatorPortName, rhs.relativeTargetPortID)
     }

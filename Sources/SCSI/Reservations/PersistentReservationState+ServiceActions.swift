@@ -36,6 +36,10 @@ extension PersistentReservationState {
     }
 
     /// REGISTER and REGISTER AND IGNORE EXISTING KEY (SPC-4 §5.13.7): register, change or remove a key.
+    ///
+    /// With SPEC_I_PT an unregistered I_T nexus also registers the initiators its TransportIDs name (they need not
+    /// have logged in yet); one of them already registered is RESERVATION CONFLICT and registers nothing. A
+    /// registered I_T nexus may not use SPEC_I_PT: INVALID FIELD IN CDB.
     private mutating func register(
         _ request: PersistentReserveOutRequest,
         from nexus: NexusIdentifier
@@ -48,19 +52,36 @@ extension PersistentReservationState {
             guard request.serviceActionKey != 0 else {
                 return .good
             }
-            self.registrations.append(
-                PersistentReservationRegistration(
-                    nexus: nexus,
+            let own = PersistentReservationRegistration(
+                nexus: nexus,
+                key: request.serviceActionKey,
+                allTargetPorts: request.allTargetPorts
+            )
+            var added = [own]
+            for name in request.specifiedInitiators ?? [] {
+                let specified = PersistentReservationRegistration(
+                    nexus: NexusIdentifier(initiatorPortName: name, relativeTargetPortID: nexus.relativeTargetPortID),
                     key: request.serviceActionKey,
                     allTargetPorts: request.allTargetPorts
                 )
-            )
+                if self.registrations.contains(where: { $0.overlaps(specified) }) {
+                    return .reservationConflict
+                }
+                // The nexus that sent the command, or an initiator named twice, is registered once.
+                if !added.contains(where: { $0.overlaps(specified) }) {
+                    added.append(specified)
+                }
+            }
+            self.registrations += added
             self.generation &+= 1
             self.persistsThroughPowerLoss = request.activatePersistThroughPowerLoss
             return .changed
         }
         if checksKey && request.reservationKey != self.registrations[index].key {
             return .reservationConflict
+        }
+        guard request.specifiedInitiators == nil else {
+            return .checkCondition(.invalidFieldInCDB)
         }
         var outcome = PersistentReservationOutcome.changed
         if request.serviceActionKey == 0 {
@@ -161,7 +182,8 @@ extension PersistentReservationState {
     }
 
     /// PREEMPT and PREEMPT AND ABORT (SPC-4 §5.13.11.4): removes the registrations holding the service action
-    /// reservation key and, when that key identifies the reservation, takes the reservation over.
+    /// reservation key and, when that key identifies the reservation, takes the reservation over. PREEMPT AND
+    /// ABORT also names the preempted I_T nexuses' tasks for the transport to abort (§5.13.11.2.6).
     private mutating func preempt(
         _ request: PersistentReserveOutRequest,
         from nexus: NexusIdentifier
@@ -178,7 +200,11 @@ extension PersistentReservationState {
             preemptsReservation = false
         }
         guard preemptsReservation, let previous = self.reservation else {
-            return self.removeRegistrations(keyed: request.serviceActionKey, preemptedBy: nexus)
+            return self.removeRegistrations(
+                keyed: request.serviceActionKey,
+                preemptedBy: nexus,
+                abortingTasks: request.serviceAction == .preemptAndAbort
+            )
         }
         guard request.scope == PersistentReserveOut.logicalUnitScope,
             let type = PersistentReservationType(rawValue: request.type)
@@ -198,14 +224,19 @@ extension PersistentReservationState {
                 .init(code: .reservationsReleased, registration: $0)
             }
         }
+        if request.serviceAction == .preemptAndAbort {
+            outcome.preemptedTasks = PreemptedTasks(registrations: preempted, preemptingNexus: nexus)
+        }
         return outcome
     }
 
     /// PREEMPT of registrations only: every registration with `key` goes (SPC-4 §5.13.11.4.3); none is
-    /// RESERVATION CONFLICT, a zero key INVALID FIELD IN PARAMETER LIST.
+    /// RESERVATION CONFLICT, a zero key INVALID FIELD IN PARAMETER LIST. With `abortingTasks` (PREEMPT AND ABORT)
+    /// the outcome names the preempted nexuses' tasks.
     private mutating func removeRegistrations(
         keyed key: UInt64,
-        preemptedBy nexus: NexusIdentifier
+        preemptedBy nexus: NexusIdentifier,
+        abortingTasks: Bool
     ) -> PersistentReservationOutcome {
         guard key != 0 else {
             return .checkCondition(.invalidFieldInParameterList)
@@ -223,6 +254,9 @@ extension PersistentReservationState {
         var outcome = PersistentReservationOutcome.changed
         outcome.notices = preempted.filter { !$0.covers(nexus) }.map {
             .init(code: .registrationsPreempted, registration: $0)
+        }
+        if abortingTasks {
+            outcome.preemptedTasks = PreemptedTasks(registrations: preempted, preemptingNexus: nexus)
         }
         return outcome
     }

@@ -13,10 +13,27 @@ public struct PersistentReservationRegistration: Sendable, Hashable {
         self.allTargetPorts = allTargetPorts
     }
 
-    /// Whether commands arriving through `nexus` act under this registration.
+    /// Whether commands arriving through `nexus` act under this registration: the same initiator port (or any port
+    /// of the initiator device a format 00b TransportID registered) through the same target port, or any target
+    /// port with ALL_TG_PT.
     public func covers(_ nexus: NexusIdentifier) -> Bool {
-        self.nexus.initiatorPortName == nexus.initiatorPortName
-            && (self.allTargetPorts || self.nexus.relativeTargetPortID == nexus.relativeTargetPortID)
+        guard self.allTargetPorts || self.nexus.relativeTargetPortID == nexus.relativeTargetPortID else {
+            return false
+        }
+        return self.nexus.initiatorPortName == nexus.initiatorPortName
+            || (self.nexus.namesInitiatorDevice && nexus.initiatorName == self.nexus.initiatorPortName)
+    }
+
+    /// Whether this registration and `other` cover a common I_T nexus.
+    func overlaps(_ other: Self) -> Bool {
+        let portsMeet =
+            self.allTargetPorts || other.allTargetPorts
+            || self.nexus.relativeTargetPortID == other.nexus.relativeTargetPortID
+        let initiatorsMeet =
+            self.nexus.initiatorPortName == other.nexus.initiatorPortName
+            || ((self.nexus.namesInitiatorDevice || other.nexus.namesInitiatorDevice)
+                && self.nexus.initiatorName == other.nexus.initiatorName)
+        return portsMeet && initiatorsMeet
     }
 }
 
@@ -121,6 +138,8 @@ public struct PersistentReservationOutcome: Sendable, Hashable {
     public var notices: [Notice]
     /// Whether the persistent part of the state (registrations, reservation, generation, APTPL) changed.
     public var changedPersistentState: Bool
+    /// PREEMPT AND ABORT: the tasks of the preempted I_T nexuses to abort.
+    public var preemptedTasks: PreemptedTasks?
 
     static let good = Self(status: .good, notices: [], changedPersistentState: false)
     static let changed = Self(status: .good, notices: [], changedPersistentState: true)
@@ -130,12 +149,15 @@ public struct PersistentReservationOutcome: Sendable, Hashable {
         Self(status: .checkCondition(.illegalRequest(code)), notices: [], changedPersistentState: false)
     }
 
-    /// The completion the command answers with.
+    /// The completion the command answers with, naming the tasks a PREEMPT AND ABORT aborts.
     public var completion: SCSICompletion {
+        var completion: SCSICompletion
         switch self.status {
-        case .good: .good()
-        case .reservationConflict: SCSICompletion(status: .reservationConflict)
-        case .checkCondition(let sense): .checkCondition(sense)
+        case .good: completion = .good()
+        case .reservationConflict: completion = SCSICompletion(status: .reservationConflict)
+        case .checkCondition(let sense): completion = .checkCondition(sense)
         }
+        completion.preemptedTasks = self.preemptedTasks
+        return completion
     }
 }

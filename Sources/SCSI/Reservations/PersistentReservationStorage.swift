@@ -11,6 +11,84 @@ public protocol PersistentReservationStorage: Sendable {
     func store(_ state: PersistentReservationState?)
 }
 
+/// Persistent reservation storage that several targets serving one logical unit share, such as a RADOS object
+/// beside an RBD image that several gateways export: the shared copy is the truth, and every change of it is
+/// made with compare-and-swap against the other targets' changes.
+///
+/// The logical unit keeps a local copy for its per-command conflict checks; the storage pushes the other targets'
+/// changes into it (``observe(_:)``), so ordinary commands cost nothing extra. The shared copy holds the persistent
+/// part of the state whatever APTPL says (the logical unit outlives any one target); the SPC-2 reservation stays
+/// local to each target.
+public protocol SharedPersistentReservationStorage: PersistentReservationStorage {
+    /// Brings `state` up to date with the shared copy, runs `change` on it and, when `change` reports that it
+    /// changed the persistent part, saves that part if nobody changed the shared copy meanwhile; otherwise runs
+    /// `change` again on the newer copy. Called under the logical unit's reservation lock.
+    ///
+    /// - Returns: `change`'s result, with `state` updated; nil, with `state` unchanged, when the shared copy
+    ///   could not be read or written.
+    func update<Result>(
+        _ state: inout PersistentReservationState,
+        _ change: (inout PersistentReservationState) -> (result: Result, changed: Bool)
+    ) -> Result?
+
+    /// Brings the persistent part of `state` up to date with the shared copy, if it can be read. Called under the
+    /// logical unit's reservation lock.
+    func refresh(_ state: inout PersistentReservationState)
+
+    /// Tells the other targets about the change saved by ``update(_:_:)`` and the unit attentions it causes
+    /// (`notices`), and waits (for a bounded time) until they have applied it. Called outside the logical unit's
+    /// reservation lock.
+    func announce(_ notices: [PersistentReservationOutcome.Notice])
+
+    /// Has the storage call `handler` each time another target changed the shared copy, on a thread of its own;
+    /// `handler` runs the `apply` it is given on the logical unit's state under the reservation lock, and
+    /// establishes the change's unit attentions (`notices`) for the I_T nexuses of this target.
+    func observe(
+        _ handler:
+            @escaping @Sendable (
+                _ apply: (inout PersistentReservationState) -> Void,
+                _ notices: [PersistentReservationOutcome.Notice]
+            ) -> Void
+    )
+}
+
+extension PersistentReservationOutcome.Notice {
+    /// The notice as one line of text, for announcing it to other targets: the additional sense code and
+    /// qualifier in hex, then the registration as ``PersistentReservationState/storedText`` writes it.
+    public var storedLine: String {
+        "notice \(String(self.code.code, radix: 16)) \(String(self.code.qualifier, radix: 16)) "
+            + "\(String(self.registration.key, radix: 16)) \(self.registration.nexus.relativeTargetPortID) "
+            + "\(self.registration.allTargetPorts ? 1 : 0) \(self.registration.nexus.initiatorPortName)"
+    }
+
+    /// Decodes ``storedLine``; nil when the line is not a notice.
+    public init?(storedLine: some StringProtocol) {
+        let fields = storedLine.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
+        guard fields.count == 7, fields[0] == "notice", let code = UInt8(fields[1], radix: 16),
+            let qualifier = UInt8(fields[2], radix: 16), let key = UInt64(fields[3], radix: 16),
+            let port = UInt16(fields[4])
+        else {
+            return nil
+        }
+        let nexus = NexusIdentifier(initiatorPortName: String(fields[6]), relativeTargetPortID: port)
+        self.init(
+            code: AdditionalSenseCode(code: code, qualifier: qualifier),
+            registration: PersistentReservationRegistration(nexus: nexus, key: key, allTargetPorts: fields[5] == "1")
+        )
+    }
+}
+
+extension PersistentReservationState {
+    /// Takes the persistent part of `other` (generation, APTPL, registrations, reservation) and keeps this state's
+    /// SPC-2 reservation.
+    public mutating func adoptPersistentPart(of other: PersistentReservationState) {
+        self.generation = other.generation
+        self.persistsThroughPowerLoss = other.persistsThroughPowerLoss
+        self.registrations = other.registrations
+        self.reservation = other.reservation
+    }
+}
+
 extension PersistentReservationState {
     private static let header = "iscsi_tgt persistent reservations 1"
 

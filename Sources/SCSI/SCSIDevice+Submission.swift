@@ -1,0 +1,248 @@
+import BlockDevice
+import NIOCore
+
+extension SCSIDevice {
+    /// Whether ``submit(_:dataOut:dataIn:on:completion:)`` can run `prepared` without blocking: a READ, a WRITE of
+    /// whole blocks (not WRITE AND VERIFY), a SYNCHRONIZE CACHE, an UNMAP or a WRITE SAME on a logical unit whose
+    /// block device is an ``AsynchronousBlockDevice``, with all its data-out at hand. Other commands run with
+    /// ``execute(_:dataOut:dataIn:nexus:)``.
+    public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
+        guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
+            logicalUnit.blockDevice is any AsynchronousBlockDevice
+        else {
+            return false
+        }
+        let hasDataOut = dataOut.reduce(0, { $0 + $1.readableBytes }) >= prepared.dataOutLength
+        switch prepared.operation {
+        case .blockTransfer(let transfer) where transfer.direction == .read:
+            return true
+        case .blockTransfer(let transfer):
+            return !transfer.verifiesBytes && hasDataOut
+                && prepared.dataOutLength % Int(logicalUnit.blockDevice.blockSize) == 0
+        case .synchronizeCache:
+            return true
+        case .unmap, .writeSame:
+            return hasDataOut
+        default:
+            return false
+        }
+    }
+
+    /// Starts a command that ``canSubmit(_:dataOut:)`` accepted and returns at once; `completion` runs later on
+    /// `eventLoop` with the command's outcome and `dataIn` (holding the read data after a good READ).
+    ///
+    /// The command's block I/O is counted in the device's ``BlockDevice/ioAccounting`` and its
+    /// ``SCSICompletion/responseDelay`` set, as ``execute(_:dataOut:dataIn:nexus:)`` does.
+    public func submit(
+        _ prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
+        dataIn: consuming ByteBuffer,
+        on eventLoop: any EventLoop,
+        completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
+    ) {
+        guard let logicalUnit = prepared.logicalUnit,
+            let device = logicalUnit.blockDevice as? any AsynchronousBlockDevice,
+            let kind = prepared.operation.blockIOKind
+        else {
+            preconditionFailure("submit(_:) of a command canSubmit(_:) refuses")
+        }
+        let start = NIODeadline.now()
+        let dataOutLength = prepared.dataOutLength
+        // Runs on the device's thread: the rest of the work belongs to the connection's loop.
+        let finish: @Sendable (SCSICompletion, ByteBuffer) -> Void = { outcome, dataIn in
+            eventLoop.execute {
+                var outcome = outcome
+                let latency = UInt64(max(0, (NIODeadline.now() - start).nanoseconds))
+                let bytes = kind == .read ? outcome.dataInLength : dataOutLength
+                let throttle = device.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
+                outcome.responseDelay = device.responseDelay(for: kind) + throttle
+                completion(outcome, dataIn)
+            }
+        }
+        switch prepared.operation {
+        case .blockTransfer(let transfer) where transfer.direction == .read:
+            logicalUnit.submitRead(
+                transfer,
+                limit: prepared.dataInLimit,
+                into: consume dataIn,
+                on: device,
+                completion: finish
+            )
+        case .blockTransfer(let transfer):
+            let held = dataIn
+            logicalUnit.submitWrite(
+                transfer,
+                dataOut: Self.trim(dataOut, to: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .unmap(let unmap):
+            let held = dataIn
+            logicalUnit.submitUnmap(
+                unmap,
+                parameters: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .writeSame(let writeSame):
+            let held = dataIn
+            logicalUnit.submitWriteSame(
+                writeSame,
+                pattern: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        default:
+            let held = dataIn
+            logicalUnit.submitSynchronizeCache(on: device, completion: { finish($0, held) })
+        }
+    }
+}
+
+extension LogicalUnit {
+    /// ``read(_:limit:into:)`` on an asynchronous device; `completion` runs on the device's thread.
+    fileprivate func submitRead(
+        _ transfer: BlockTransfer,
+        limit: Int,
+        into dataIn: consuming ByteBuffer,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
+    ) {
+        var dataIn = consume dataIn
+        let blockSize = Int(device.blockSize)
+        let bytes = min(Int(transfer.transferLength) * blockSize, limit)
+        guard bytes > 0 else {
+            return completion(.good(), dataIn)
+        }
+        guard self.atomicWriteGate.tryEnterShared() else {
+            // An atomic command runs or waits on this logical unit: read after it, as a synchronous read does.
+            let outcome = self.read(transfer, limit: limit, into: &dataIn)
+            return completion(outcome, dataIn)
+        }
+        // Read whole blocks covering `bytes`, then drop the tail the initiator did not ask for.
+        let blocks = UInt32((bytes + blockSize - 1) / blockSize)
+        let start = dataIn.writerIndex
+        let lba = transfer.logicalBlockAddress
+        device.submitRead(lba: lba, blocks: blocks, into: consume dataIn) { status, dataIn in
+            self.atomicWriteGate.leaveShared()
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .read, lba: lba)), dataIn)
+            }
+            var dataIn = dataIn
+            dataIn.moveWriterIndex(to: start + bytes)
+            completion(.good(dataInLength: bytes), dataIn)
+        }
+    }
+
+    /// ``write(_:length:dataOut:)`` of whole blocks on an asynchronous device; `completion` runs on the device's
+    /// thread.
+    fileprivate func submitWrite(
+        _ transfer: BlockTransfer,
+        dataOut: [ByteBuffer],
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        let length = dataOut.reduce(0) { $0 + $1.readableBytes }
+        guard length > 0 else {
+            return completion(.good())
+        }
+        guard self.atomicWriteGate.tryEnterShared() else {
+            // An atomic command runs or waits on this logical unit: write after it, as a synchronous write does.
+            return completion(self.write(transfer, length: length, dataOut: dataOut))
+        }
+        let lba = transfer.logicalBlockAddress
+        device.submitWrite(lba: lba, segments: dataOut, forceUnitAccess: transfer.forceUnitAccess) { status in
+            self.atomicWriteGate.leaveShared()
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
+            }
+            completion(.good())
+        }
+    }
+
+    /// ``synchronizeCache()`` on an asynchronous device; `completion` runs on the device's thread.
+    fileprivate func submitSynchronizeCache(
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        device.submitFlush { status in
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: nil)))
+            }
+            completion(.good())
+        }
+    }
+
+    /// ``unmap(_:parameters:)`` on an asynchronous device, one descriptor after the other; `completion` runs on
+    /// the device's thread.
+    fileprivate func submitUnmap(
+        _ command: Unmap,
+        parameters: ByteBuffer,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard command.parameterListLength > 0 else {
+            return completion(.good())
+        }
+        let descriptors: [(lba: UInt64, blocks: UInt32)]
+        do {
+            descriptors = try command.descriptors(in: parameters, for: self)
+        } catch {
+            return completion(.checkCondition(error.sense))
+        }
+        // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
+        guard self.atomicWriteGate.tryEnterShared() else {
+            return completion(self.unmap(command, parameters: parameters))
+        }
+        self.submitUnmaps(descriptors.filter { $0.blocks > 0 }[...], on: device) { outcome in
+            self.atomicWriteGate.leaveShared()
+            completion(outcome)
+        }
+    }
+
+    private func submitUnmaps(
+        _ descriptors: ArraySlice<(lba: UInt64, blocks: UInt32)>,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard let descriptor = descriptors.first else {
+            return completion(.good())
+        }
+        let rest = Array(descriptors.dropFirst())
+        device.submitUnmap(lba: descriptor.lba, blocks: UInt64(descriptor.blocks)) { status in
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: descriptor.lba)))
+            }
+            self.submitUnmaps(rest[...], on: device, completion: completion)
+        }
+    }
+
+    /// ``writeSame(_:pattern:)`` on an asynchronous device: unmap, write zeroes or write the pattern; `completion`
+    /// runs on the device's thread.
+    fileprivate func submitWriteSame(
+        _ command: WriteSame,
+        pattern: ByteBuffer,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard self.atomicWriteGate.tryEnterShared() else {
+            return completion(self.writeSame(command, pattern: pattern))
+        }
+        let lba = command.logicalBlockAddress
+        let blocks = command.blocks(on: device)
+        let done: @Sendable (BlockIOStatus) -> Void = { status in
+            self.atomicWriteGate.leaveShared()
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
+            }
+            completion(.good())
+        }
+        if command.unmap {
+            device.submitUnmap(lba: lba, blocks: blocks, completion: done)
+        } else if command.noDataOutBuffer || pattern.readableBytesView.allSatisfy({ $0 == 0 }) {
+            device.submitWriteZeroes(lba: lba, blocks: blocks, completion: done)
+        } else {
+            device.submitWriteSame(lba: lba, blocks: blocks, pattern: pattern, completion: done)
+        }
+    }
+}
