@@ -2,8 +2,8 @@
 
     python3 Benchmarks/report.py RESULTS.tsv REPORT.md [CHART.png] [DESCRIPTION]
 
-RESULTS.tsv lines are `target<TAB>workload<TAB>value<TAB>cpu-us-per-io<TAB>wakeups-per-io` (memory
-lines carry resident and peak KiB instead). The table is printed and replaces the part of REPORT.md between the
+RESULTS.tsv lines are `target<TAB>workload<TAB>value<TAB>cpu-us-per-io<TAB>wakeups-per-io<TAB>
+run-queue-wait-us-per-io` (memory lines carry resident and peak KiB instead). The table is printed and replaces the part of REPORT.md between the
 "benchmark results" markers (appended when missing). The chart (IOPS against queue depth, and target
 CPU per I/O) is drawn only when a path is given and matplotlib is installed.
 """
@@ -19,7 +19,7 @@ GOALS = {"read-4k-qd32": 5.0, "read-128k-qd16": 5.5, "write-4k-qd32": 3.2}
 
 
 def load(path):
-    iops, cpu, wakeups, memory, idle = {}, {}, {}, {}, {}
+    iops, cpu, wakeups, waits, memory, idle = {}, {}, {}, {}, {}, {}
     for line in open(path):
         fields = line.rstrip("\n").split("\t")
         if len(fields) < 3:
@@ -41,7 +41,9 @@ def load(path):
             cpu.setdefault((workload, target), []).append(float(fields[3]))
         if len(fields) > 4 and fields[4] not in ("nan", ""):
             wakeups.setdefault((workload, target), []).append(float(fields[4]))
-    return iops, cpu, wakeups, memory, idle
+        if len(fields) > 5 and fields[5] not in ("nan", ""):
+            waits.setdefault((workload, target), []).append(float(fields[5]))
+    return iops, cpu, wakeups, waits, memory, idle
 
 
 def median(values):
@@ -61,7 +63,7 @@ def busy_percent(iops, cpu):
     return iops * cpu / 1e4
 
 
-def table(iops, cpu, wakeups, memory, idle, description):
+def table(iops, cpu, wakeups, waits, memory, idle, description):
     depths = sorted(
         {int(w[len("read-4k-qd"):]) for (w, _) in iops if re.fullmatch(r"read-4k-qd\d+", w)}
     )
@@ -69,8 +71,8 @@ def table(iops, cpu, wakeups, memory, idle, description):
         f"Measured {description}.",
         "",
         "| workload | ours IOPS | tgt IOPS | ours/tgt | goal | ours CPU µs/I/O | tgt CPU µs/I/O "
-        "| ours busy % | tgt busy % | ours wake-ups/I/O | tgt wake-ups/I/O |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| ours busy % | tgt busy % | ours wake-ups/I/O | tgt wake-ups/I/O | ours wait µs/I/O | tgt wait µs/I/O |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     others = sorted({w for (w, _) in iops if w not in MAIN_WORKLOADS and not re.fullmatch(r"read-4k-qd\d+", w)})
     for workload in MAIN_WORKLOADS + others + [f"read-4k-qd{d}" for d in depths if d != 32]:
@@ -85,7 +87,9 @@ def table(iops, cpu, wakeups, memory, idle, description):
             f"| {number(ours_cpu, 2)} | {number(tgt_cpu, 2)} "
             f"| {number(busy_percent(ours, ours_cpu))} | {number(busy_percent(tgt, tgt_cpu))} "
             f"| {number(median(wakeups.get((workload, 'ours'), [])), 3)} "
-            f"| {number(median(wakeups.get((workload, 'tgt'), [])), 3)} |"
+            f"| {number(median(wakeups.get((workload, 'tgt'), [])), 3)} "
+            f"| {number(median(waits.get((workload, 'ours'), [])), 1)} "
+            f"| {number(median(waits.get((workload, 'tgt'), [])), 1)} |"
         )
     digest_on = median(iops.get(("read-4k-qd32-hd", "ours"), []))
     digest_off = median(iops.get(("read-4k-qd32", "ours"), []))
@@ -165,8 +169,8 @@ def main():
     results, report = sys.argv[1], sys.argv[2]
     chart_path = sys.argv[3] if len(sys.argv) > 3 else ""
     description = sys.argv[4] if len(sys.argv) > 4 else "on this machine"
-    iops, cpu, wakeups, memory, idle = load(results)
-    text, depths = table(iops, cpu, wakeups, memory, idle, description)
+    iops, cpu, wakeups, waits, memory, idle = load(results)
+    text, depths = table(iops, cpu, wakeups, waits, memory, idle, description)
     print()
     print(text)
     write_report(report, text)

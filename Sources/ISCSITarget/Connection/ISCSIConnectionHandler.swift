@@ -55,7 +55,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var joinedSession: (key: SessionTable.Key, identifyingHandle: UInt16, parameters: NegotiatedParameters?)?
     /// The connections of this session and their shared command window, once the session has more than one
     /// connection (MC/S); nil otherwise.
-    var connectionGroup: SessionConnectionGroup?
+    @exclusivity(unchecked) var connectionGroup: SessionConnectionGroup?
     /// Set when this connection leaves its session without failing it (logout, reinstatement): its peers go on.
     var leavesSessionQuietly = false
     @exclusivity(unchecked) var lastTargetTransferTag: UInt32 = 0
