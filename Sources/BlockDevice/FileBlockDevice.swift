@@ -62,7 +62,7 @@ public final class FileBlockDevice: BlockDevice {
     public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     private let descriptor: CInt
     private let currentBlockCount: Atomic<UInt64>
-    private let gone = Atomic(false)
+    private let removal = DeviceRemovalLatch()
     private let onDeviceGone: @Sendable (FileBlockDevice) -> Void
 
     /// Opens the file and sizes the device.
@@ -120,7 +120,7 @@ public final class FileBlockDevice: BlockDevice {
 
     /// Whether an I/O reported that the device no longer exists.
     public var isGone: Bool {
-        self.gone.load(ordering: .acquiring)
+        self.removal.isSet
     }
 
     /// Re-reads the size of the file or block device; true when the number of blocks changed (the caller then
@@ -266,15 +266,7 @@ public final class FileBlockDevice: BlockDevice {
     /// Maps a failed system call's `-errno` (or 0 for an unexpected end of file) to the I/O error; a vanished
     /// device triggers the removal handler, once.
     private func failure(errnoResult result: ssize_t) -> BlockIOStatus {
-        switch -CInt(truncatingIfNeeded: result) {
-        case ENODEV, ENXIO:
-            if !self.gone.exchange(true, ordering: .acquiringAndReleasing) {
-                self.onDeviceGone(self)
-            }
-            return .failed(.deviceRemoved)
-        default:
-            return .failed(.ioError)
-        }
+        self.removal.failure(errno: -CInt(truncatingIfNeeded: result)) { self.onDeviceGone(self) }
     }
 
     private static let zeroChunkBytes = 1 << 20

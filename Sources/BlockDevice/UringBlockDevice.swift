@@ -67,7 +67,7 @@ public final class UringBlockDevice: BlockDevice {
     public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     private let descriptor: CInt
     private let currentBlockCount: Atomic<UInt64>
-    private let gone = Atomic(false)
+    private let removal = DeviceRemovalLatch()
     private let onDeviceGone: @Sendable (UringBlockDevice) -> Void
 
     /// Opens the file with `O_DIRECT` and sizes the device, after checking that this thread can set up a ring.
@@ -129,7 +129,7 @@ public final class UringBlockDevice: BlockDevice {
 
     /// Whether an I/O reported that the device no longer exists.
     public var isGone: Bool {
-        self.gone.load(ordering: .acquiring)
+        self.removal.isSet
     }
 
     /// Re-reads the size of the file or block device; true when the number of blocks changed (the caller then
@@ -319,15 +319,7 @@ public final class UringBlockDevice: BlockDevice {
 
     /// Maps a failed operation's errno to the I/O error; a vanished device triggers the removal handler, once.
     private func failure(errno: Int32) -> BlockIOStatus {
-        switch errno {
-        case ENODEV, ENXIO:
-            if !self.gone.exchange(true, ordering: .acquiringAndReleasing) {
-                self.onDeviceGone(self)
-            }
-            return .failed(.deviceRemoved)
-        default:
-            return .failed(.ioError)
-        }
+        self.removal.failure(errno: errno) { self.onDeviceGone(self) }
     }
 
     /// The smallest block size `O_DIRECT` allows on the open file: a block device's logical block size, a regular
