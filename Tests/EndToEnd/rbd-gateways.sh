@@ -109,6 +109,15 @@ for side in a b; do
         rpc_$side iscsi_create_target_node pr pr_alias Rbd1:0 1:2 64 -d >/dev/null"
 done
 
+section "COMPARE AND WRITE through both gateways at once (VMware ATS: rbd_aio_compare_and_write on the OSD)"
+check_eq "A and B report a MAXIMUM COMPARE AND WRITE LENGTH of 1 block (VPD B0)" "1 1" \
+    "$(for port in $PA $PB; do
+        iscsi-inq -e 1 -c 176 "iscsi://127.0.0.1:$port/$PR_IQN/0" 2>/dev/null |
+            sed -n 's/^maximum compare and write length://p'
+    done | xargs)"
+check "50 rounds: exactly one of two simultaneous COMPARE AND WRITEs wins, both gateways read the winner's data" \
+    python3 "$E2E_DIR/caw_race.py" 127.0.0.1 "$PA" "$PB" "$PR_IQN" 50
+
 section "persistent reservations across gateways (state in a RADOS object beside the image)"
 # Each check right after a change through the other gateway runs no PERSISTENT RESERVE command first: the
 # gateway enforces what the watch/notify announcement told it.
