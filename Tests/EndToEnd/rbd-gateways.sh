@@ -71,6 +71,16 @@ for lock in json.load(sys.stdin):
     print(lock["locker"], lock["address"], lock["id"])'
 }
 
+# wait_for_watchers OBJECT COUNT: true once OBJECT in rbdpool has COUNT watchers, false after 10 s.
+wait_for_watchers() {
+    local attempt
+    for attempt in $(seq 50); do
+        [ "$(timeout 10 rados -p rbdpool listwatchers "$1" 2>/dev/null | grep -c '^watcher=')" = "$2" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
 section "one-node Ceph fixture and two gateways"
 started=$SECONDS
 if ! timeout 300 "$E2E_DIR/ceph-single-node/ceph-up" "$CEPH_DIR" >"$E2E_TMP/ceph-up.log" 2>&1; then
@@ -156,6 +166,14 @@ check_eq "host1 clears every registration through A" "status 0x00" "$(client "$P
 check_eq "host2's next command through B: CHECK CONDITION (unit attention RESERVATIONS PREEMPTED)" "status 0x02" \
     "$(client "$PB" "$INITIATOR_2" write)"
 check_eq "then host2 writes through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" write)"
+check "delete $PR_OBJECT behind the gateways' backs (librados ends their watches with ENOTCONN)" \
+    timeout 30 rados -p rbdpool rm "$PR_OBJECT"
+check "both gateways create it again and watch it within 10 s" wait_for_watchers "$PR_OBJECT" 2
+check_eq "host2 registers 0xb2 and reserves Write Exclusive through B" "status 0x00 status 0x00" \
+    "$(client "$PB" "$INITIATOR_2" register 0xb2) $(client "$PB" "$INITIATOR_2" reserve 0xb2 1)"
+check_eq "A enforces it (host1 RESERVATION CONFLICT): the renewed watch got B's announcement" "status 0x18" \
+    "$(client "$PA" "$INITIATOR_1" write)"
+check_eq "host2 unregisters through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" register 0)"
 
 check "B: iscsi_delete_target_node pr and bdev_rbd_delete Rbd1 (ends its reservation object's watch)" eval \
     "rpc_b iscsi_delete_target_node $PR_IQN && rpc_b bdev_rbd_delete Rbd1"

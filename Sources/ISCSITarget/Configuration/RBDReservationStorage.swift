@@ -1,4 +1,5 @@
 import BlockDevice
+import Dispatch
 import FoundationEssentials
 import Logging
 import SCSI
@@ -57,12 +58,55 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         let object = self.object.name
         try self.object.watch(
             onNotification: { [weak self] payload in self?.received(payload) },
-            onError: { error in
-                logger.warning(
-                    "watch on \(object) interrupted (errno \(error)): reservation changes made through other gateways are seen at the next PERSISTENT RESERVE command"
-                )
+            onError: { [weak self] error in
+                logger.warning("watch on \(object) interrupted (errno \(error)): watching it again")
+                self?.renewWatch()
             }
         )
+    }
+
+    /// Where watches are renewed: off librados' threads, which the renewal waits for.
+    private static let renewalQueue = DispatchQueue(label: "RBDReservationStorage.watchRenewal")
+
+    /// Watches the object again after an interruption, every ``renewalInterval`` until the cluster answers, then
+    /// takes the shared state as it is: the announcements sent while the watch was down were missed.
+    private func renewWatch() {
+        Self.renewalQueue.async { [weak self] in
+            guard let self else { return }
+            do {
+                try self.object.renewWatch()
+            } catch {
+                self.logger.warning("cannot watch \(self.object.name) again (\(error)); retrying")
+                Self.renewalQueue.asyncAfter(deadline: .now() + Self.renewalInterval) { [weak self] in
+                    self?.renewWatch()
+                }
+                return
+            }
+            self.resynchronise()
+        }
+    }
+
+    /// How long a failed watch renewal waits before the next attempt.
+    private static let renewalInterval = DispatchTimeInterval.seconds(1)
+
+    /// Applies the object's current state to the logical unit whatever version it last applied: the object may
+    /// have been deleted and created again, which starts its versions over.
+    private func resynchronise() {
+        self.state.withLock { $0.appliedVersion = 0 }
+        guard let shared = self.readShared(), let observer = self.state.withLock({ $0.observer }) else {
+            return
+        }
+        observer(
+            { state in
+                self.state.withLock { sync in
+                    guard shared.version >= sync.appliedVersion else { return }
+                    sync.appliedVersion = shared.version
+                    state.adoptPersistentPart(of: shared.state)
+                }
+            },
+            []
+        )
+        self.logger.notice("watching \(self.object.name) again, at version \(shared.version)")
     }
 
     func load() -> PersistentReservationState? {
