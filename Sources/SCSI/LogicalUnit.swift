@@ -38,6 +38,8 @@ public final class LogicalUnit: Sendable {
     let sanitizeProgress = Atomic<UInt32>(.max)
     /// Makes COMPARE AND WRITE, ORWRITE and WRITE ATOMIC atomic against every other write, across event loops.
     let atomicWriteGate = AtomicWriteGate()
+    /// Aborts this target's tasks of the I_T nexuses a PREEMPT AND ABORT sent through another target preempted.
+    let remotePreemptionHandler = Mutex<(@Sendable (PreemptedTasks) -> Void)?>(nil)
 
     /// Creates a logical unit. The identity defaults are SPDK's: vendor `INTEL`, product the block device's
     /// product name, revision `0001`. With `reservationStorage`, the persistent reservations an earlier run saved

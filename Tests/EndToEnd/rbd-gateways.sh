@@ -175,6 +175,23 @@ check_eq "A enforces it (host1 RESERVATION CONFLICT): the renewed watch got B's 
     "$(client "$PA" "$INITIATOR_1" write)"
 check_eq "host2 unregisters through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" register 0)"
 
+# host2's write through B waits for Data-Out while host1 sends PREEMPT AND ABORT through A: B aborts it on A's
+# announcement, before A answers (pr_client.py's preempt_abort with the other session through B).
+for tas in 0 1; do
+    [ "$tas" = 1 ] && ending="b write ends status 0x40" || ending="b write ends silently"
+    check_eq "TAS $tas: PREEMPT AND ABORT through A while host2's write through B waits for Data-Out" \
+        "a writes status 0x00
+b reserves status 0x00
+b write waits for data-out yes
+a preempt-and-abort status 0x00
+$ending
+b unit attention 0x2a05
+a reads its data intact
+b writes again status 0x18" \
+        "$(python3 "$E2E_DIR/pr_client.py" 127.0.0.1 "$PA" "$PR_IQN" "$INITIATOR_1" 0x23d000001 \
+            preempt-abort "$INITIATOR_2" 0x23d000002 "$tas" "$PB")"
+done
+
 check "B: iscsi_delete_target_node pr and bdev_rbd_delete Rbd1 (ends its reservation object's watch)" eval \
     "rpc_b iscsi_delete_target_node $PR_IQN && rpc_b bdev_rbd_delete Rbd1"
 started=$SECONDS

@@ -36,7 +36,8 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
     private typealias Observer =
         @Sendable (
             _ apply: (inout PersistentReservationState) -> Void,
-            _ notices: [PersistentReservationOutcome.Notice]
+            _ notices: [PersistentReservationOutcome.Notice],
+            _ preempted: PreemptedTasks?
         ) -> Void
 
     private struct SyncState {
@@ -104,7 +105,8 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
                     state.adoptPersistentPart(of: shared.state)
                 }
             },
-            []
+            [],
+            nil
         )
         self.logger.notice("watching \(self.object.name) again, at version \(shared.version)")
     }
@@ -183,13 +185,15 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         }
     }
 
-    /// Notifies the object's watchers with `sender`, the version, one line per notice, an empty line and the
-    /// stored text.
-    func announce(_ notices: [PersistentReservationOutcome.Notice]) {
+    /// Notifies the object's watchers with `sender`, the version, one line per notice, the preempted tasks' lines,
+    /// an empty line and the stored text.
+    func announce(_ notices: [PersistentReservationOutcome.Notice], preempted: PreemptedTasks?) {
         guard let change = self.state.withLock({ $0.unannounced.take() }) else {
             return
         }
-        let lines = [self.sender, String(change.version)] + notices.map(\.storedLine) + ["", change.text]
+        let lines =
+            [self.sender, String(change.version)] + notices.map(\.storedLine) + (preempted?.storedLines ?? [])
+            + ["", change.text]
         let payload = lines.joined(separator: "\n")
         do {
             try self.object.notify(Array(payload.utf8), timeout: Self.announcementTimeout)
@@ -204,7 +208,8 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         _ handler:
             @escaping @Sendable (
                 _ apply: (inout PersistentReservationState) -> Void,
-                _ notices: [PersistentReservationOutcome.Notice]
+                _ notices: [PersistentReservationOutcome.Notice],
+                _ preempted: PreemptedTasks?
             ) -> Void
     ) {
         self.state.withLock { $0.observer = handler }
@@ -224,6 +229,7 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
             return
         }
         let notices = header.dropFirst(2).compactMap { PersistentReservationOutcome.Notice(storedLine: $0) }
+        let preempted = PreemptedTasks(storedLines: header.dropFirst(2))
         guard let observer = self.state.withLock({ $0.observer }) else {
             return
         }
@@ -234,7 +240,7 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
                 state.adoptPersistentPart(of: stored)
             }
         }
-        observer(apply, notices)
+        observer(apply, notices, preempted)
     }
 
     /// The shared state and the object's version; nil, after logging why, when the object cannot be read or
