@@ -191,6 +191,9 @@ before=$(rpc bdev_get_bdevs)
 clusters=$(rpc bdev_rbd_get_clusters_info)
 tgt_stop
 check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
+# Closed at exit, so its exclusive lock is free at once (not after the OSD expires a dead client's watch, ~30 s).
+check_eq "no client has rbdpool/lun512 open any more (rbd status)" '{"watchers":[]}' \
+    "$(timeout 60 rbd status --format json rbdpool/lun512 2>&1)"
 tgt_start restarted -c "$CONFIG" || fail "iscsi_tgt restarts from the saved config"
 e2e_wait_port "$PORT"
 check_eq "bdev_get_bdevs answers the same after the restart" "$before" "$(rpc bdev_get_bdevs)"
@@ -209,11 +212,13 @@ check "targets rbd2 and rbd3 export Rbd2 and Rbd3 (64 MiB images of their own)" 
     rpc iscsi_create_target_node rbd3 rbd3_alias Rbd3:0 1:2 64 -d >/dev/null"
 mapfile -t FAMILIES < <(iscsi-test-cu -l 2>&1 | grep -E '^(SCSI|iSCSI)\.[A-Za-z0-9_-]+$')
 # cu_worker INDEX TARGET: runs every third family (from INDEX) on TARGET's LUN 0, output in cu-INDEX-FAMILY.out.
+# A family gets 240 s: SCSI.Unmap (about 1,000 commands, each an OSD round trip) took 115-132 s on a loaded
+# 2-core machine.
 cu_worker() {
     local index=$1 target=$2 family
     for ((i = index; i < ${#FAMILIES[@]}; i += 3)); do
         family=${FAMILIES[$i]}
-        timeout --kill-after=10 120 iscsi-test-cu -d -t "$family" "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:$target/0" \
+        timeout --kill-after=10 240 iscsi-test-cu -d -t "$family" "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:$target/0" \
             >"$E2E_TMP/cu-$index-$family.out" 2>&1
     done
 }
