@@ -44,7 +44,8 @@ extension RBDBlockDevice: AsynchronousBlockDevice {
     }
 
     /// One `rbd_aio_writev` of all the segments (librbd copies them into its own buffers); with
-    /// `forceUnitAccess`, an `rbd_aio_flush` after it.
+    /// `forceUnitAccess` and librbd's cache on, an `rbd_aio_flush` after it (without the cache the write is on the
+    /// OSDs when it completes).
     public func submitWrite(
         lba: UInt64,
         segments: [ByteBuffer],
@@ -71,7 +72,7 @@ extension RBDBlockDevice: AsynchronousBlockDevice {
                 guard result >= 0 else {
                     return completion(.failed(.ioError))
                 }
-                guard forceUnitAccess else {
+                guard forceUnitAccess, self.writeCacheEnabled else {
                     return completion(.success)
                 }
                 self.submitFlush(completion: completion)

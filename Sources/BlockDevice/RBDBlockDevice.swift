@@ -17,12 +17,15 @@ import Synchronization
 /// (used by the rare read-then-write commands: COMPARE AND WRITE, ORWRITE, VERIFY, WRITE AND VERIFY) are librbd's
 /// blocking calls.
 ///
-/// librbd's cache (`rbd_cache`, on by default) writes through until the first flush and then acknowledges writes
-/// from memory, so the device reports a volatile write cache (``writeCacheEnabled``): SYNCHRONIZE CACHE and FUA
-/// are `rbd_aio_flush`. UNMAP and write zeroes are `rbd_aio_write_zeroes`, which deallocates whole objects and
-/// zeroes the rest; `rbd_aio_discard` may skip the partial-object parts of a range (`rbd_skip_partial_discard`),
-/// which would then not read back as zeroes. Range checks are done here: librbd clips a write that crosses the end
-/// of the image.
+/// Our connections turn librbd's cache off (``RBDConnection``): a write completes once the OSDs have it, so the
+/// device reports no volatile write cache (``writeCacheEnabled`` false: the caching mode page's WCE bit is 0). SPDK's
+/// `bdev_rbd` reports no write cache either, but leaves librbd's cache on, which acknowledges writes from memory
+/// once it has seen a flush. When the administrator turns the cache on for the image, the device reports a write
+/// cache. SYNCHRONIZE CACHE is `rbd_aio_flush` either way; FUA adds one only with the cache on.
+///
+/// UNMAP and write zeroes are `rbd_aio_write_zeroes`, which deallocates whole objects and zeroes the rest;
+/// `rbd_aio_discard` may skip the partial-object parts of a range (`rbd_skip_partial_discard`), which would then not
+/// read back as zeroes. Range checks are done here: librbd clips a write that crosses the end of the image.
 public final class RBDBlockDevice: BlockDevice {
     /// The parameters of `bdev_rbd_create`.
     public struct Configuration: Sendable, Hashable {
@@ -68,6 +71,8 @@ public final class RBDBlockDevice: BlockDevice {
     public let cluster: RBDCluster?
     public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     let image: OpenImage
+    /// Whether librbd may complete a write before the OSDs have it: the image's effective `rbd_cache` settings.
+    public let writeCacheEnabled: Bool
     let currentBlockCount: Atomic<UInt64>
     /// The watch on the image header that ``watchResizes(_:)`` set up.
     let updateWatch = Mutex<ImageUpdateWatch?>(nil)
@@ -103,6 +108,7 @@ public final class RBDBlockDevice: BlockDevice {
         self.configuration = configuration
         self.cluster = cluster
         self.image = image
+        self.writeCacheEnabled = try image.writeCacheEnabled()
         self.currentBlockCount = Atomic(bytes / UInt64(configuration.blockSize))
     }
 
@@ -113,8 +119,6 @@ public final class RBDBlockDevice: BlockDevice {
     public var blockCount: UInt64 { self.currentBlockCount.load(ordering: .acquiring) }
     public var physicalBlockSize: UInt32 { self.blockSize }
     public var optimalIOBoundary: UInt32 { 0 }
-    /// librbd's cache acknowledges writes from memory once it has seen a flush: FUA and SYNCHRONIZE CACHE flush.
-    public var writeCacheEnabled: Bool { true }
     public var isReadOnly: Bool { self.configuration.isReadOnly }
     public var supportedIOTypes: BlockIOTypes { [.read, .write, .flush, .reset, .unmap, .writeZeroes] }
 
@@ -220,24 +224,30 @@ public final class RBDBlockDevice: BlockDevice {
 /// An open image and its pool's I/O context, closed together before the connection they were opened through is
 /// released (librbd crashes closing an image whose cluster handle was shut down).
 final class OpenImage: @unchecked Sendable {
-    let context: UnsafeMutableRawPointer
     let handle: UnsafeMutableRawPointer
     let connection: RBDConnection
 
     init(connection: RBDConnection, pool: String, image: String, readOnly: Bool) throws(BlockDeviceError) {
-        var context: UnsafeMutableRawPointer?
         var handle: UnsafeMutableRawPointer?
-        let result = crbd_open(connection.handle, pool, image, readOnly ? 1 : 0, &context, &handle)
-        guard result == 0, let context, let handle else {
+        let result = crbd_open(connection.handle, pool, image, readOnly ? 1 : 0, &handle)
+        guard result == 0, let handle else {
             throw .system(errno: -result)
         }
-        self.context = context
         self.handle = handle
         self.connection = connection
     }
 
     deinit {
-        crbd_close(self.context, self.handle)
+        crbd_close(self.handle)
+    }
+
+    /// Whether librbd may complete a write before the OSDs have it (see `crbd_write_cache_enabled`).
+    func writeCacheEnabled() throws(BlockDeviceError) -> Bool {
+        let result = crbd_write_cache_enabled(self.handle)
+        guard result >= 0 else {
+            throw .system(errno: -result)
+        }
+        return result == 1
     }
 
     /// The image size in bytes.

@@ -13,6 +13,12 @@ import CLibRBD
 /// Ceph then serves every other kind of device, and only creating an RBD device fails, with a clear error; no
 /// Ceph headers are needed to build either (the shim declares the few C prototypes it calls).
 ///
+/// librbd's cache is off on our connections (``RBDConnectionSettings/gatewayDefaults``): a gateway that
+/// acknowledged writes from its memory would lose them when it dies, while its initiator, and the gateway that takes
+/// over, believe them written. An administrator who wants the cache sets `rbd_cache` in the connection's options
+/// (`config_param` / `config`), or per pool or image (`rbd config pool|image set ... rbd_cache true`); the device
+/// then reports a volatile write cache (``RBDBlockDevice/writeCacheEnabled``).
+///
 /// The handle is shut down when the last device using it and its owner (a registered cluster) let it go. librados
 /// handles may be used from any thread, hence `@unchecked Sendable`.
 public final class RBDConnection: @unchecked Sendable {
@@ -35,8 +41,10 @@ public final class RBDConnection: @unchecked Sendable {
     public init(_ settings: RBDConnectionSettings) throws(BlockDeviceError) {
         try Self.loadLibrary()
         var handle: UnsafeMutableRawPointer?
-        let keys = settings.options.map { strdup($0.key) }
-        let values = settings.options.map { strdup($0.value) }
+        // After the configuration file, before the administrator's options, which may override them.
+        let options = RBDConnectionSettings.gatewayDefaults + settings.options
+        let keys = options.map { strdup($0.key) }
+        let values = options.map { strdup($0.value) }
         defer {
             keys.forEach { free($0) }
             values.forEach { free($0) }
@@ -52,7 +60,7 @@ public final class RBDConnection: @unchecked Sendable {
                     settings.readsDefaultConfigFile ? 1 : 0,
                     keyBuffer.baseAddress,
                     valueBuffer.baseAddress,
-                    CInt(settings.options.count),
+                    CInt(options.count),
                     settings.keyFile
                 )
             }
@@ -93,6 +101,11 @@ public struct RBDConnectionSettings: Sendable, Hashable {
         self.configFile = configFile
         self.keyFile = keyFile
     }
+
+    /// The options every connection sets after reading its configuration file and before ``options``: librbd's
+    /// cache off (`rbd_cache` = `false`), so that a write is on the OSDs when it completes. They override the
+    /// configuration file; ``options`` and pool or image settings override them.
+    public static let gatewayDefaults = [RBDConfigOption(key: "rbd_cache", value: "false")]
 
     /// SPDK's rule: options given explicitly replace the default configuration file.
     var readsDefaultConfigFile: Bool {

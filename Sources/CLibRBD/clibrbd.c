@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 // Prototypes of librados/librbd 16.2 (rados/librados.h, rbd/librbd.h); the handles are opaque pointers.
 typedef int (*rados_create_fn)(void **cluster, const char *id);
@@ -26,6 +29,13 @@ typedef int (*rbd_aio_get_return_value_fn)(void *completion);
 typedef void (*rbd_aio_release_fn)(void *completion);
 typedef int (*rbd_write_zeroes_fn)(void *image, uint64_t offset, size_t length, int zero_flags, int op_flags);
 typedef int (*rbd_flush_fn)(void *image);
+typedef struct {
+    char *name;
+    char *value;
+    int source;
+} rbd_config_option;
+typedef int (*rbd_config_image_list_fn)(void *image, rbd_config_option *options, int *max_options);
+typedef void (*rbd_config_image_list_cleanup_fn)(rbd_config_option *options, int max_options);
 
 static struct {
     rados_create_fn rados_create;
@@ -48,6 +58,8 @@ static struct {
     rbd_aio_release_fn rbd_aio_release;
     rbd_write_zeroes_fn rbd_write_zeroes;
     rbd_flush_fn rbd_flush;
+    rbd_config_image_list_fn rbd_config_image_list;
+    rbd_config_image_list_cleanup_fn rbd_config_image_list_cleanup;
 } api;
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
@@ -89,6 +101,9 @@ static void load_libraries(void) {
     api.rbd_aio_release = (rbd_aio_release_fn)symbol(rbd, "rbd_aio_release");
     api.rbd_write_zeroes = (rbd_write_zeroes_fn)symbol(rbd, "rbd_write_zeroes");
     api.rbd_flush = (rbd_flush_fn)symbol(rbd, "rbd_flush");
+    api.rbd_config_image_list = (rbd_config_image_list_fn)symbol(rbd, "rbd_config_image_list");
+    api.rbd_config_image_list_cleanup =
+        (rbd_config_image_list_cleanup_fn)symbol(rbd, "rbd_config_image_list_cleanup");
     loaded = load_error[0] == 0 ? 0 : -1;
 }
 
@@ -137,30 +152,161 @@ void crbd_shutdown(void *cluster) {
     }
 }
 
-int crbd_open(void *cluster, const char *pool_name, const char *image_name, int read_only, void **io_context,
-              void **image) {
+// Images open now. librbd releases an image's exclusive lock and header watch only in rbd_close: an image still open
+// when the process exits would keep other clients from writing until the OSD expires the dead client's watch (about
+// 30 s). So the exit handler closes the images nobody closed, and waits for the closes under way on other threads
+// (a device released while the process shuts down), which exit would otherwise cut short.
+struct open_image {
+    void *io_context;
+    void *image;
+    int closing;
+    struct open_image *next;
+};
+static pthread_mutex_t open_images_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t open_image_closed = PTHREAD_COND_INITIALIZER;
+static struct open_image *open_images;
+static pthread_once_t exit_handler_once = PTHREAD_ONCE_INIT;
+
+/// How long the exit handler waits for closes under way on other threads.
+static const int exit_close_wait_seconds = 10;
+
+/// Closes `entry`'s image (marked closing by the caller, with the lock not held) and then forgets it.
+static void close_entry(struct open_image *entry) {
+    api.rbd_close(entry->image);
+    api.rados_ioctx_destroy(entry->io_context);
+    pthread_mutex_lock(&open_images_lock);
+    struct open_image **link = &open_images;
+    while (*link != entry) {
+        link = &(*link)->next;
+    }
+    *link = entry->next;
+    pthread_cond_broadcast(&open_image_closed);
+    pthread_mutex_unlock(&open_images_lock);
+    free(entry);
+}
+
+static void close_open_images(void) {
+    pthread_mutex_lock(&open_images_lock);
+    for (;;) {
+        struct open_image *entry = open_images;
+        while (entry != NULL && entry->closing) {
+            entry = entry->next;
+        }
+        if (entry == NULL) {
+            break;
+        }
+        entry->closing = 1;
+        pthread_mutex_unlock(&open_images_lock);
+        close_entry(entry);
+        pthread_mutex_lock(&open_images_lock);
+    }
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += exit_close_wait_seconds;
+    while (open_images != NULL) {
+        if (pthread_cond_timedwait(&open_image_closed, &open_images_lock, &deadline) == ETIMEDOUT) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&open_images_lock);
+}
+
+static void install_exit_handler(void) {
+    atexit(close_open_images);
+}
+
+int crbd_open(void *cluster, const char *pool_name, const char *image_name, int read_only, void **image) {
     if (loaded != 0) {
         return -ENOSYS;
+    }
+    struct open_image *entry = malloc(sizeof(*entry));
+    if (entry == NULL) {
+        return -ENOMEM;
     }
     void *context = NULL;
     int result = api.rados_ioctx_create(cluster, pool_name, &context);
     if (result < 0) {
+        free(entry);
         return result;
     }
     result = (read_only ? api.rbd_open_read_only : api.rbd_open)(context, image_name, image, NULL);
     if (result < 0) {
         api.rados_ioctx_destroy(context);
+        free(entry);
         return result;
     }
-    *io_context = context;
+    pthread_once(&exit_handler_once, install_exit_handler);
+    entry->io_context = context;
+    entry->image = *image;
+    entry->closing = 0;
+    pthread_mutex_lock(&open_images_lock);
+    entry->next = open_images;
+    open_images = entry;
+    pthread_mutex_unlock(&open_images_lock);
     return 0;
 }
 
-void crbd_close(void *io_context, void *image) {
-    if (loaded == 0) {
-        api.rbd_close(image);
-        api.rados_ioctx_destroy(io_context);
+void crbd_close(void *image) {
+    if (loaded != 0) {
+        return;
     }
+    pthread_mutex_lock(&open_images_lock);
+    struct open_image *entry = open_images;
+    while (entry != NULL && entry->image != image) {
+        entry = entry->next;
+    }
+    // Gone or closing: the exit handler closes it.
+    int ours = entry != NULL && !entry->closing;
+    if (ours) {
+        entry->closing = 1;
+    }
+    pthread_mutex_unlock(&open_images_lock);
+    if (ours) {
+        close_entry(entry);
+    }
+}
+
+/// The value of option `name` in `options`, or NULL.
+static const char *option_value(const rbd_config_option *options, int count, const char *name) {
+    for (int index = 0; index < count; index++) {
+        if (strcmp(options[index].name, name) == 0) {
+            return options[index].value;
+        }
+    }
+    return NULL;
+}
+
+int crbd_write_cache_enabled(void *image) {
+    if (loaded != 0) {
+        return -ENOSYS;
+    }
+    int count = 0;
+    int result = api.rbd_config_image_list(image, NULL, &count);
+    if (result < 0 && result != -ERANGE) {
+        return result;
+    }
+    rbd_config_option *options = calloc((size_t)count, sizeof(*options));
+    if (options == NULL) {
+        return -ENOMEM;
+    }
+    result = api.rbd_config_image_list(image, options, &count);
+    if (result >= 0) {
+        const char *cache = option_value(options, count, "rbd_cache");
+        const char *policy = option_value(options, count, "rbd_cache_policy");
+        const char *max_dirty = option_value(options, count, "rbd_cache_max_dirty");
+        // Without the cache, or with one that never holds dirty data, a write completes once the OSDs have it.
+        int enabled = cache == NULL || strcmp(cache, "true") == 0;
+        if (policy != NULL && strcmp(policy, "writethrough") == 0) {
+            enabled = 0;
+        }
+        if (max_dirty != NULL && strcmp(max_dirty, "0") == 0) {
+            enabled = 0;
+        }
+        result = enabled;
+        api.rbd_config_image_list_cleanup(options, count);
+    }
+    free(options);
+    return result;
 }
 
 int crbd_get_size(void *image, uint64_t *bytes) {

@@ -18,6 +18,11 @@ import Testing
         }
     }
 
+    @Test func connectionsTurnLibrbdsCacheOffUnlessTheOptionsTurnItOn() {
+        // Set between the configuration file and the administrator's options, which may override it.
+        #expect(RBDConnectionSettings.gatewayDefaults == [RBDConfigOption(key: "rbd_cache", value: "false")])
+    }
+
     @Test func aMissingConfigurationFileFailsTheConnection() {
         let settings = RBDConnectionSettings(userID: "admin", configFile: "/nonexistent/ceph.conf")
         do {

@@ -87,6 +87,7 @@ class Session:
             "iscsi_inquiry_sync": [ctypes.c_int] * 4,
             "iscsi_read10_sync": [ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_int]
             + [ctypes.c_int] * 5,
+            "iscsi_modesense6_sync": [ctypes.c_int] * 5 + [ctypes.c_ubyte],
         }
         for name, arguments in commands.items():
             function = getattr(lib, name)
@@ -148,6 +149,14 @@ class Session:
 
     def read10(self, lun, lba, blocks, block_size=512):
         return self._run("iscsi_read10_sync", lun, lba, blocks * block_size, block_size, 0, 0, 0, 0, 0)
+
+    def mode_sense6(self, lun, page_code):
+        """MODE SENSE(6) of one page's current values, without block descriptors; `.page` is the page on success."""
+        result = self._run("iscsi_modesense6_sync", lun, 1, 0, page_code, 0, 255)
+        result.page = None
+        if result.status == GOOD and len(result.data) >= 4:
+            result.page = result.data[4 + result.data[3] :]
+        return result
 
     def service(self, seconds):
         """Lets libiscsi handle what the target sends unasked (NOP-In, Async Message) for `seconds`."""

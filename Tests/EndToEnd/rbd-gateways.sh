@@ -13,8 +13,8 @@
 #    watch, which is longer than the kernel's 30 s SCSI command timeout) and has B take over A's portal
 #    address; the initiator's reconnect lands on B.
 #    iscsi_get_connections tells where the session is at every step; fio's verify must stay clean.
-# The gateways run with rbd_cache=false: a gateway killed with acknowledged writes in librbd's cache would lose
-# them.
+# The gateways run with librbd's cache off, as every iscsi_tgt does unless told otherwise: a gateway killed with
+# acknowledged writes in librbd's cache would lose them.
 #
 # RUN_KERNEL_INITIATOR as in kernel-initiator.sh (parts 2 and 3 need qemu and open-iscsi).
 # Usage: [E2E_BIN=.build/debug] Tests/EndToEnd/rbd-gateways.sh
@@ -104,9 +104,9 @@ B_SOCK=$TGT_SOCK
 GATEWAY_SOCKETS=("$A_SOCK" "$B_SOCK")
 GATEWAY_TARGET=gw
 for side in a b; do
-    check "$side: cluster (rbd_cache=false), bdevs Rbd0 (rbdpool/gw) and Rbd1 (rbdpool/pr), initiator group 2" \
+    check "$side: cluster, bdevs Rbd0 (rbdpool/gw) and Rbd1 (rbdpool/pr), initiator group 2" \
         eval "rpc_$side bdev_rbd_register_cluster ceph --user admin --config-file '$CEPH_CONF' \
-            --key-file '$CEPH_DIR/keyring' --config-param rbd_cache=false >/dev/null &&
+            --key-file '$CEPH_DIR/keyring' >/dev/null &&
         rpc_$side bdev_rbd_create -b Rbd0 -c ceph rbdpool gw 512 >/dev/null &&
         rpc_$side bdev_rbd_create -b Rbd1 -c ceph rbdpool pr 512 >/dev/null &&
         rpc_$side iscsi_create_initiator_group 2 ANY 127.0.0.1/32 >/dev/null"

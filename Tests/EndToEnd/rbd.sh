@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Ceph RBD block devices (issue 10, first slice) against the real iscsi_tgt and a throwaway one-node Ceph
 # (Tests/EndToEnd/ceph-single-node, which apt-get installs Debian's Ceph 16.2 on first use): the bdev_rbd_* RPCs
-# and their errors, an RBD image exported as LUNs (INQUIRY, READ CAPACITY), qemu-io patterns that land in the
-# image (read back with `rbd export`), bdev_rbd_resize seen by READ CAPACITY, a restart from save_config with the
-# cluster registration, and libiscsi's iscsi-test-cu -d on the 512-byte RBD LUN.
+# and their errors, an RBD image exported as LUNs (INQUIRY, READ CAPACITY, the caching page's WCE bit: librbd's
+# cache off unless the image turns it on), qemu-io patterns that land in the image (read back with `rbd export`),
+# bdev_rbd_resize seen by READ CAPACITY, a restart from save_config with the cluster registration, and libiscsi's
+# iscsi-test-cu -d on the 512-byte RBD LUN.
 #
 # iscsi-test-cu may fail at most RBD_MAX_FAILED tests (default 0); it runs on three 512-byte RBD LUNs at once.
 #
@@ -65,6 +66,20 @@ image_byte() {
         python3 -c "import sys; d = sys.stdin.buffer.read(); print(d[$2:$2 + 1].hex())"
 }
 
+# wce LUN: the WCE bit of LUN's caching mode page (MODE SENSE 6, page 8): 0 or 1.
+wce() {
+    python3 - "$E2E_DIR" "127.0.0.1:$PORT" "$IQN" "$1" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from libiscsi_session import Session
+lun = int(sys.argv[4])
+session = Session(sys.argv[2], sys.argv[3], lun=lun, initiator="iqn.2016-06.io.test:rbd")
+page = session.mode_sense6(lun, 0x08).page
+session.close()
+print((page[2] >> 2) & 1 if page and len(page) > 2 else "no caching page")
+PY
+}
+
 section "one-node Ceph fixture"
 started=$SECONDS
 if ! timeout 300 "$E2E_DIR/ceph-single-node/ceph-up" "$CEPH_DIR" >"$E2E_TMP/ceph-up.log" 2>&1; then
@@ -73,8 +88,9 @@ if ! timeout 300 "$E2E_DIR/ceph-single-node/ceph-up" "$CEPH_DIR" >"$E2E_TMP/ceph
     e2e_finish
 fi
 pass "ceph-up READY in $((SECONDS - started)) s"
-check "rbd create rbdpool/lun512 (64 MiB) and rbdpool/lun4k (16 MiB)" \
-    eval "timeout 60 rbd create --size 64M rbdpool/lun512 && timeout 60 rbd create --size 16M rbdpool/lun4k"
+check "rbd create rbdpool/lun512 (64 MiB) and rbdpool/lun4k (16 MiB, librbd's cache on for this image)" \
+    eval "timeout 60 rbd create --size 64M rbdpool/lun512 && timeout 60 rbd create --size 16M rbdpool/lun4k &&
+        timeout 60 rbd config image set rbdpool/lun4k rbd_cache true"
 
 tgt_start rbd || {
     fail "iscsi_tgt starts"
@@ -121,6 +137,9 @@ check "target rbd1 exports Rbd0 (LUN 0) and Ceph1 (LUN 1)" eval "
     e2e_wait_port $PORT"
 check_contains "INQUIRY's product is Ceph Rbd Disk" "Ceph Rbd Disk" "$(iscsi-inq "$URL" 2>&1)"
 check_eq "READ CAPACITY 16 on LUN 0: 64 MiB of 512-byte blocks" "131071 512" "$(capacity 0)"
+check_eq "WCE 0 on LUN 0: librbd's cache is off on our connections, a write is on the OSDs when it completes" \
+    "0" "$(wce 0)"
+check_eq "WCE 1 on LUN 1: the image turns librbd's cache on (rbd config image set)" "1" "$(wce 1)"
 check_eq "READ CAPACITY 16 on LUN 1: 16 MiB of 4096-byte blocks" "4095 4096" "$(capacity 1)"
 check "qemu-io writes patterns and flushes (LUN 0)" qio 0 "write -P 0xab 0 1M" "write -P 0x5c 40M 64k" \
     "write -z 2M 512k" "flush"
@@ -176,6 +195,9 @@ before=$(rpc bdev_get_bdevs)
 clusters=$(rpc bdev_rbd_get_clusters_info)
 tgt_stop
 check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
+# Closed at exit, so its exclusive lock is free at once (not after the OSD expires a dead client's watch, ~30 s).
+check_eq "no client has rbdpool/lun512 open any more (rbd status)" '{"watchers":[]}' \
+    "$(timeout 60 rbd status --format json rbdpool/lun512 2>&1)"
 tgt_start restarted -c "$CONFIG" || fail "iscsi_tgt restarts from the saved config"
 e2e_wait_port "$PORT"
 check_eq "bdev_get_bdevs answers the same after the restart" "$before" "$(rpc bdev_get_bdevs)"
@@ -194,11 +216,13 @@ check "targets rbd2 and rbd3 export Rbd2 and Rbd3 (64 MiB images of their own)" 
     rpc iscsi_create_target_node rbd3 rbd3_alias Rbd3:0 1:2 64 -d >/dev/null"
 mapfile -t FAMILIES < <(iscsi-test-cu -l 2>&1 | grep -E '^(SCSI|iSCSI)\.[A-Za-z0-9_-]+$')
 # cu_worker INDEX TARGET: runs every third family (from INDEX) on TARGET's LUN 0, output in cu-INDEX-FAMILY.out.
+# A family gets 240 s: SCSI.Unmap (about 1,000 commands, each an OSD round trip) took 115-132 s on a loaded
+# 2-core machine.
 cu_worker() {
     local index=$1 target=$2 family
     for ((i = index; i < ${#FAMILIES[@]}; i += 3)); do
         family=${FAMILIES[$i]}
-        timeout --kill-after=10 120 iscsi-test-cu -d -t "$family" "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:$target/0" \
+        timeout --kill-after=10 240 iscsi-test-cu -d -t "$family" "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:$target/0" \
             >"$E2E_TMP/cu-$index-$family.out" 2>&1
     done
 }

@@ -27,13 +27,19 @@ int crbd_connect(void **cluster, const char *user_id, const char *config_file, i
 /// rados_shutdown.
 void crbd_shutdown(void *cluster);
 
-/// Opens image `image_name` of pool `pool_name` (read-only when `read_only` is non-zero); on failure nothing is
-/// left open.
-int crbd_open(void *cluster, const char *pool_name, const char *image_name, int read_only, void **io_context,
-              void **image);
+/// Opens image `image_name` of pool `pool_name` (read-only when `read_only` is non-zero) on an I/O context of its
+/// own; on failure nothing is left open. An image still open when the process exits is closed then, which releases
+/// its exclusive lock and watch at once (a dead client's lock holds other writers off until its watch expires).
+int crbd_open(void *cluster, const char *pool_name, const char *image_name, int read_only, void **image);
 
-/// rbd_close, then rados_ioctx_destroy.
-void crbd_close(void *io_context, void *image);
+/// rbd_close, then rados_ioctx_destroy of the image's I/O context; nothing when the exit handler closed it.
+void crbd_close(void *image);
+
+/// Whether librbd may complete a write on `image` before the OSDs have it, from the image's effective
+/// configuration (cluster handle, pool and image overrides): 1 when `rbd_cache` is on with a policy that holds
+/// dirty data (it does once the image saw a flush, with `rbd_cache_writethrough_until_flush`), 0 when every
+/// write goes to the OSDs before it completes, or -errno.
+int crbd_write_cache_enabled(void *image);
 
 /// rbd_get_size.
 int crbd_get_size(void *image, uint64_t *bytes);
