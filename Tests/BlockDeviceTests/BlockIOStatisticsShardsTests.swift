@@ -6,6 +6,7 @@ import Testing
 @Suite struct BlockIOStatisticsShardsTests {
     @Test func threadsCountInShardsOfTheirOwnThatSumUp() {
         let accounting = BlockIOAccounting()
+        // This thread counts first: it then holds its index while the other thread takes another.
         _ = accounting.record(.read, bytes: 4096, latencyNanoseconds: 300)
         _ = accounting.record(.write, bytes: 512, latencyNanoseconds: 40)
         Self.onNewThread {
@@ -51,10 +52,11 @@ import Testing
 
     @Test func resetsApplyToShardsOfOtherThreads() {
         let accounting = BlockIOAccounting()
+        // This thread counts first: it then holds its index while the other thread takes another.
+        _ = accounting.record(.read, bytes: 512, latencyNanoseconds: 50)
         Self.onNewThread {
             _ = accounting.record(.read, bytes: 4096, latencyNanoseconds: 300)
         }
-        _ = accounting.record(.read, bytes: 512, latencyNanoseconds: 50)
 
         accounting.resetStatistics(onlyExtremes: true)
         #expect(

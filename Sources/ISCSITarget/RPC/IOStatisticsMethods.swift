@@ -150,3 +150,14 @@ enum IOStatisticsMethods {
             + latencies("copy", .zero)
     }
 }
+
+extension ISCSITargetService {
+    /// Has each event loop of `group` claim its block I/O statistics shard, one after the other, so that loop `i`
+    /// counts in shard `i` and bdev_get_iostat's per-channel `thread_id` of its I/O is `i + 2`, the id
+    /// thread_get_stats gives its `iscsi_poll_group` thread. Run at startup, before any I/O.
+    public static func claimStatisticsShards(of group: any EventLoopGroup) async {
+        for loop in group.makeIterator() {
+            _ = try? await loop.submit { BlockIOAccounting.claimThreadShard() }.get()
+        }
+    }
+}

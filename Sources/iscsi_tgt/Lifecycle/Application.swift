@@ -43,6 +43,7 @@ struct Application {
         logger.notice("Total cores available: \(selection.cores.count)")
         ISCSIDataPlane.keepFreedBuffersInHeap()
         let group = MultiThreadedEventLoopGroup(pinnedCPUIDs: selection.loopOrder)
+        await ISCSITargetService.claimStatisticsShards(of: group)
         for core in selection.cores {
             logger.notice("Reactor started on core \(core)")
         }
