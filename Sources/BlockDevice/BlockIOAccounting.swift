@@ -37,6 +37,20 @@ public final class BlockIOAccounting: Sendable {
         /// 0 when no I/O completed.
         public var minimumLatencyTicks: UInt64
 
+        public init(
+            operations: UInt64,
+            bytes: UInt64,
+            latencyTicks: UInt64,
+            maximumLatencyTicks: UInt64,
+            minimumLatencyTicks: UInt64
+        ) {
+            self.operations = operations
+            self.bytes = bytes
+            self.latencyTicks = latencyTicks
+            self.maximumLatencyTicks = maximumLatencyTicks
+            self.minimumLatencyTicks = minimumLatencyTicks
+        }
+
         /// No I/O at all.
         public static let zero = KindStatistics(
             operations: 0,

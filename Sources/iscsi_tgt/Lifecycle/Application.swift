@@ -58,7 +58,7 @@ struct Application {
             logger: Logger(label: "iscsi"),
             reservationStates: ReservationStateDirectory(path: options.stateDirectory, logger: Logger(label: "scsi"))
         )
-        let metrics = options.metricsEndpoint.map { _ in ISCSIMetrics() }
+        let metrics = options.metricsEndpoint.map { _ in ISCSIMetrics(blockDevices: service.blockDevices) }
         service.setConnectionAcceptor(
             ISCSIDataPlane(configuration: service.configuration, connections: service.connections, metrics: metrics)
         )
