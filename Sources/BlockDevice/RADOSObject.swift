@@ -102,8 +102,8 @@ public final class RADOSObject: @unchecked Sendable {
 
     /// Watches the object: `onNotification` gets the payload of every notification sent to it (this client's own
     /// too), on a librados thread, and the notifier learns that it was received when it returns; `onError` gets
-    /// the errno when the watch was interrupted and notifications may have been missed. At most one watch per
-    /// object; it ends when the object is released.
+    /// the errno when the watch was interrupted and notifications may have been missed (then call
+    /// ``renewWatch()``). At most one watch per object; it ends when the object is released.
     ///
     /// - Throws: ``BlockDeviceError/system(errno:)`` with librados' errno; `EBUSY` when already watched.
     public func watch(
@@ -118,25 +118,7 @@ public final class RADOSObject: @unchecked Sendable {
                 return -EBUSY
             }
             var cookie: UInt64 = 0
-            let result = crados_watch(
-                self.context,
-                self.name,
-                { argument, notifyID, cookie, _, data, length in
-                    guard let argument else { return }
-                    let handler = Unmanaged<WatchHandler>.fromOpaque(argument).takeUnretainedValue()
-                    handler.notified(
-                        id: notifyID,
-                        cookie: cookie,
-                        payload: UnsafeRawBufferPointer(start: data, count: length)
-                    )
-                },
-                { argument, _, error in
-                    guard let argument else { return }
-                    Unmanaged<WatchHandler>.fromOpaque(argument).takeUnretainedValue().onError(-error)
-                },
-                handler.toOpaque(),
-                &cookie
-            )
+            let result = self.register(handler, cookie: &cookie)
             if result == 0 {
                 watch = Watch(cookie: cookie, handler: handler)
             }
@@ -146,6 +128,57 @@ public final class RADOSObject: @unchecked Sendable {
             handler.release()
             throw .system(errno: -result)
         }
+    }
+
+    /// Watches the object again, with the same handlers, after its watch was interrupted: ends the old watch,
+    /// creates the object again if it was deleted, and registers anew. It waits until no callback of the old watch
+    /// runs, so it must not be called from one (nor from any librados thread).
+    ///
+    /// - Throws: ``BlockDeviceError/system(errno:)`` with librados' errno (the object is not watched then; a later
+    ///   call tries again); `ENOTCONN` when ``watch(onNotification:onError:)`` never succeeded.
+    public func renewWatch() throws(BlockDeviceError) {
+        let result: CInt = self.watch.withLock { watch in
+            guard var current = watch else {
+                return -ENOTCONN
+            }
+            if let cookie = current.cookie.take() {
+                _ = crados_unwatch(self.connection.handle, self.context, cookie)
+            }
+            let created = self.operations.withLock { _ in crados_create(self.context, self.name) }
+            var cookie: UInt64 = 0
+            let result = created == 0 ? self.register(current.handler, cookie: &cookie) : created
+            if result == 0 {
+                current.cookie = cookie
+            }
+            watch = current
+            return result
+        }
+        guard result == 0 else {
+            throw .system(errno: -result)
+        }
+    }
+
+    /// `rados_watch2` with `handler`'s callbacks: 0 or -errno.
+    private func register(_ handler: Unmanaged<WatchHandler>, cookie: inout UInt64) -> CInt {
+        crados_watch(
+            self.context,
+            self.name,
+            { argument, notifyID, cookie, _, data, length in
+                guard let argument else { return }
+                let handler = Unmanaged<WatchHandler>.fromOpaque(argument).takeUnretainedValue()
+                handler.notified(
+                    id: notifyID,
+                    cookie: cookie,
+                    payload: UnsafeRawBufferPointer(start: data, count: length)
+                )
+            },
+            { argument, _, error in
+                guard let argument else { return }
+                Unmanaged<WatchHandler>.fromOpaque(argument).takeUnretainedValue().onError(-error)
+            },
+            handler.toOpaque(),
+            &cookie
+        )
     }
 
     /// Sends `payload` to every watcher of the object and waits until all of them received it, or `timeout`.
@@ -164,9 +197,10 @@ public final class RADOSObject: @unchecked Sendable {
         }
     }
 
-    /// An active watch: its cookie and the retained handler its callbacks reach.
+    /// A watch: its cookie while registered (nil after a failed renewal), and the retained handler its callbacks
+    /// reach.
     private struct Watch {
-        let cookie: UInt64
+        var cookie: UInt64?
         let handler: Unmanaged<WatchHandler>
     }
 
@@ -178,7 +212,9 @@ public final class RADOSObject: @unchecked Sendable {
 
         func run() {
             if let watch = self.watch {
-                _ = crados_unwatch(self.connection.handle, self.context, watch.cookie)
+                if let cookie = watch.cookie {
+                    _ = crados_unwatch(self.connection.handle, self.context, cookie)
+                }
                 watch.handler.release()
             }
             crados_close_pool(self.context)

@@ -68,7 +68,9 @@ public final class RBDBlockDevice: BlockDevice {
     public let cluster: RBDCluster?
     public let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     let image: OpenImage
-    private let currentBlockCount: Atomic<UInt64>
+    let currentBlockCount: Atomic<UInt64>
+    /// The watch on the image header that ``watchResizes(_:)`` set up.
+    let updateWatch = Mutex<ImageUpdateWatch?>(nil)
 
     /// Opens the image through `cluster`'s connection, or through a new connection made with the configuration's
     /// ``Configuration/settings`` when `cluster` is nil.

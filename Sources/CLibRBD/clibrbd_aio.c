@@ -19,6 +19,9 @@ typedef int (*rbd_aio_write_zeroes_fn)(void *image, uint64_t offset, size_t leng
                                        int op_flags);
 typedef int (*rbd_aio_writesame_fn)(void *image, uint64_t offset, size_t length, const char *pattern,
                                     size_t pattern_length, void *completion, int op_flags);
+typedef ssize_t (*rbd_aio_compare_and_write_fn)(void *image, uint64_t offset, size_t length, const char *compare,
+                                                const char *write, void *completion, uint64_t *mismatch_offset,
+                                                int op_flags);
 
 static struct {
     rbd_aio_create_completion_fn create_completion;
@@ -29,6 +32,7 @@ static struct {
     rbd_aio_flush_fn flush;
     rbd_aio_write_zeroes_fn write_zeroes;
     rbd_aio_writesame_fn writesame;
+    rbd_aio_compare_and_write_fn compare_and_write;
 } aio;
 
 // The handler is the same for every request (the first one installed), so a completion carries only the tag.
@@ -64,6 +68,7 @@ static void load_aio(void) {
     aio.flush = (rbd_aio_flush_fn)aio_symbol(rbd, "rbd_aio_flush");
     aio.write_zeroes = (rbd_aio_write_zeroes_fn)aio_symbol(rbd, "rbd_aio_write_zeroes");
     aio.writesame = (rbd_aio_writesame_fn)aio_symbol(rbd, "rbd_aio_writesame");
+    aio.compare_and_write = (rbd_aio_compare_and_write_fn)aio_symbol(rbd, "rbd_aio_compare_and_write");
     aio_loaded = aio_error[0] == 0 ? 0 : -1;
 }
 
@@ -136,4 +141,16 @@ int crbd_aio_writesame(void *image, uint64_t offset, size_t length, const void *
     return result < 0 ? result
                       : submitted(completion,
                                   aio.writesame(image, offset, length, pattern, pattern_length, completion, 0));
+}
+
+int crbd_aio_compare_and_write(void *image, uint64_t offset, size_t length, const void *compare, const void *write,
+                               uint64_t *mismatch_offset, void *tag) {
+    void *completion = NULL;
+    int result = create_completion(tag, &completion);
+    if (result < 0) {
+        return result;
+    }
+    ssize_t submitted_result =
+        aio.compare_and_write(image, offset, length, compare, write, completion, mismatch_offset, 0);
+    return submitted(completion, submitted_result < 0 ? (int)submitted_result : 0);
 }

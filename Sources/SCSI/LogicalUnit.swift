@@ -41,6 +41,8 @@ public final class LogicalUnit: Sendable {
     let sanitizeProgress = Atomic<UInt32>(.max)
     /// Makes COMPARE AND WRITE, ORWRITE and WRITE ATOMIC atomic against every other write, across event loops.
     let atomicWriteGate = AtomicWriteGate()
+    /// Aborts this target's tasks of the I_T nexuses a PREEMPT AND ABORT sent through another target preempted.
+    let remotePreemptionHandler = Mutex<(@Sendable (PreemptedTasks) -> Void)?>(nil)
 
     /// Creates a logical unit. The identity defaults are SPDK's: vendor `INTEL`, product the block device's
     /// product name, revision `0001`. With `reservationStorage`, the persistent reservations an earlier run saved
@@ -149,9 +151,25 @@ public final class LogicalUnit: Sendable {
     /// Largest number of blocks one UNMAP descriptor may name (reported in VPD 0xB0; 1 Mi blocks, the most
     /// libiscsi's conformance suite calls sane).
     static let maximumUnmapBlockCount: UInt32 = 1_048_576
-    /// Largest COMPARE AND WRITE, in blocks (reported in VPD 0xB0): the most its one-byte NUMBER OF LOGICAL BLOCKS
-    /// field can name.
-    static let maximumCompareAndWriteBlocks: UInt8 = 255
+    /// Largest COMPARE AND WRITE, in blocks (reported in VPD 0xB0): what a device that compares and writes by
+    /// itself takes in one atomic step (see ``atomicCompareAndWriteDevice``), else the most the one-byte NUMBER OF
+    /// LOGICAL BLOCKS field can name, emulated under the ``AtomicWriteGate``.
+    var maximumCompareAndWriteBlocks: UInt8 {
+        self.atomicCompareAndWriteDevice?.maximumCompareAndWriteBlocks ?? Self.maximumEmulatedCompareAndWriteBlocks
+    }
+
+    /// The block device, when it compares and writes atomically by itself at its block size (RBD's one-sector
+    /// `rbd_aio_compare_and_write`, atomic across gateways); nil when COMPARE AND WRITE is emulated here.
+    var atomicCompareAndWriteDevice: (any AtomicCompareAndWriteDevice)? {
+        guard let device = self.blockDevice as? any AtomicCompareAndWriteDevice,
+            device.maximumCompareAndWriteBlocks > 0
+        else {
+            return nil
+        }
+        return device
+    }
+
+    static let maximumEmulatedCompareAndWriteBlocks: UInt8 = 255
     /// Largest number of UNMAP block descriptors in one command (reported in VPD 0xB0, as SPDK).
     static let maximumUnmapDescriptorCount = 256
 }

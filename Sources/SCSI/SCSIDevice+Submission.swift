@@ -4,7 +4,8 @@ import NIOCore
 extension SCSIDevice {
     /// Whether ``submit(_:dataOut:dataIn:on:completion:)`` can run `prepared` without blocking: a READ, a WRITE of
     /// whole blocks (not WRITE AND VERIFY), a SYNCHRONIZE CACHE, an UNMAP or a WRITE SAME on a logical unit whose
-    /// block device is an ``AsynchronousBlockDevice``, with all its data-out at hand. Other commands run with
+    /// block device is an ``AsynchronousBlockDevice``, or a COMPARE AND WRITE the device does atomically itself,
+    /// with all its data-out at hand. Other commands run with
     /// ``execute(_:dataOut:dataIn:nexus:)``.
     public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
         guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
@@ -23,6 +24,8 @@ extension SCSIDevice {
             return true
         case .unmap, .writeSame:
             return hasDataOut
+        case .compareAndWrite(let command):
+            return hasDataOut && command.numberOfBlocks > 0 && logicalUnit.atomicCompareAndWriteDevice != nil
         default:
             return false
         }
@@ -90,6 +93,13 @@ extension SCSIDevice {
                 writeSame,
                 pattern: Self.gather(dataOut, length: dataOutLength),
                 on: device,
+                completion: { finish($0, held) }
+            )
+        case .compareAndWrite(let command):
+            let held = dataIn
+            logicalUnit.submitCompareAndWrite(
+                command,
+                data: Self.gather(dataOut, length: dataOutLength),
                 completion: { finish($0, held) }
             )
         default:

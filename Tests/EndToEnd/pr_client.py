@@ -188,7 +188,8 @@ def preempt_abort(a, b, tas, block_size=512, lba=8):
     """Initiator A writes its pattern, B registers and reserves Write Exclusive, then starts a write that waits
     for Data-Out. A sends PREEMPT AND ABORT naming B's key; B's late Data-Out is discarded and its write ends
     without a response (TAS 0) or with TASK ABORTED (TAS 1); B sees REGISTRATIONS PREEMPTED, A's data is
-    intact and a new write from B conflicts."""
+    intact and a new write from B conflicts. A and B may be sessions through two gateways of one RBD image: TAS is
+    set through both, since each gateway keeps its own control mode page."""
     for session, key in ((a, 0xA1), (b, 0xB2)):
         session.ready()
         prout(session, 0x06, service_action_key=key)
@@ -196,7 +197,9 @@ def preempt_abort(a, b, tas, block_size=512, lba=8):
     for session, key in ((a, 0xA1), (b, 0xB2)):
         session.ready()
         prout(session, 0x06, service_action_key=key)
-    set_task_aborted_status(a, tas)
+    for session in (a, b):
+        session.ready()  # one's MODE SELECT gives the other MODE PARAMETERS CHANGED on the same gateway
+        set_task_aborted_status(session, tas)
     b.ready()
     a.ready()
     pattern = bytes([0xA5]) * block_size
@@ -220,7 +223,9 @@ def preempt_abort(a, b, tas, block_size=512, lba=8):
     status, _ = b.command(write10(lba), data_out=bytes([0x5A]) * block_size)
     print(f"b writes again status 0x{status:02x}")
     prout(a, 0x03, key=0xA1)
-    set_task_aborted_status(a, False)
+    for session in (a, b):
+        session.ready()
+        set_task_aborted_status(session, False)
 
 
 def main(argv):
@@ -251,7 +256,9 @@ def main(argv):
         else:
             print("none")
     elif action == "preempt-abort":
-        other = Session(host, int(port), target, args[0], int(args[1], 0))
+        # preempt-abort OTHER_INITIATOR OTHER_ISID TAS [OTHER_PORT]: the other nexus through another gateway.
+        other_port = int(args[3]) if len(args) > 3 else int(port)
+        other = Session(host, other_port, target, args[0], int(args[1], 0))
         preempt_abort(session, other, args[2] == "1")
         other.sock.close()
     elif action == "write":

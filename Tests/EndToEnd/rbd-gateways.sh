@@ -71,6 +71,16 @@ for lock in json.load(sys.stdin):
     print(lock["locker"], lock["address"], lock["id"])'
 }
 
+# wait_for_watchers OBJECT COUNT: true once OBJECT in rbdpool has COUNT watchers, false after 10 s.
+wait_for_watchers() {
+    local attempt
+    for attempt in $(seq 50); do
+        [ "$(timeout 10 rados -p rbdpool listwatchers "$1" 2>/dev/null | grep -c '^watcher=')" = "$2" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
 section "one-node Ceph fixture and two gateways"
 started=$SECONDS
 if ! timeout 300 "$E2E_DIR/ceph-single-node/ceph-up" "$CEPH_DIR" >"$E2E_TMP/ceph-up.log" 2>&1; then
@@ -108,6 +118,15 @@ for side in a b; do
         rpc_$side iscsi_create_target_node gw gw_alias Rbd0:0 1:2 64 -d >/dev/null &&
         rpc_$side iscsi_create_target_node pr pr_alias Rbd1:0 1:2 64 -d >/dev/null"
 done
+
+section "COMPARE AND WRITE through both gateways at once (VMware ATS: rbd_aio_compare_and_write on the OSD)"
+check_eq "A and B report a MAXIMUM COMPARE AND WRITE LENGTH of 1 block (VPD B0)" "1 1" \
+    "$(for port in $PA $PB; do
+        iscsi-inq -e 1 -c 176 "iscsi://127.0.0.1:$port/$PR_IQN/0" 2>/dev/null |
+            sed -n 's/^maximum compare and write length://p'
+    done | xargs)"
+check "50 rounds: exactly one of two simultaneous COMPARE AND WRITEs wins, both gateways read the winner's data" \
+    python3 "$E2E_DIR/caw_race.py" 127.0.0.1 "$PA" "$PB" "$PR_IQN" 50
 
 section "persistent reservations across gateways (state in a RADOS object beside the image)"
 # Each check right after a change through the other gateway runs no PERSISTENT RESERVE command first: the
@@ -147,6 +166,31 @@ check_eq "host1 clears every registration through A" "status 0x00" "$(client "$P
 check_eq "host2's next command through B: CHECK CONDITION (unit attention RESERVATIONS PREEMPTED)" "status 0x02" \
     "$(client "$PB" "$INITIATOR_2" write)"
 check_eq "then host2 writes through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" write)"
+check "delete $PR_OBJECT behind the gateways' backs (librados ends their watches with ENOTCONN)" \
+    timeout 30 rados -p rbdpool rm "$PR_OBJECT"
+check "both gateways create it again and watch it within 10 s" wait_for_watchers "$PR_OBJECT" 2
+check_eq "host2 registers 0xb2 and reserves Write Exclusive through B" "status 0x00 status 0x00" \
+    "$(client "$PB" "$INITIATOR_2" register 0xb2) $(client "$PB" "$INITIATOR_2" reserve 0xb2 1)"
+check_eq "A enforces it (host1 RESERVATION CONFLICT): the renewed watch got B's announcement" "status 0x18" \
+    "$(client "$PA" "$INITIATOR_1" write)"
+check_eq "host2 unregisters through B" "status 0x00" "$(client "$PB" "$INITIATOR_2" register 0)"
+
+# host2's write through B waits for Data-Out while host1 sends PREEMPT AND ABORT through A: B aborts it on A's
+# announcement, before A answers (pr_client.py's preempt_abort with the other session through B).
+for tas in 0 1; do
+    [ "$tas" = 1 ] && ending="b write ends status 0x40" || ending="b write ends silently"
+    check_eq "TAS $tas: PREEMPT AND ABORT through A while host2's write through B waits for Data-Out" \
+        "a writes status 0x00
+b reserves status 0x00
+b write waits for data-out yes
+a preempt-and-abort status 0x00
+$ending
+b unit attention 0x2a05
+a reads its data intact
+b writes again status 0x18" \
+        "$(python3 "$E2E_DIR/pr_client.py" 127.0.0.1 "$PA" "$PR_IQN" "$INITIATOR_1" 0x23d000001 \
+            preempt-abort "$INITIATOR_2" 0x23d000002 "$tas" "$PB")"
+done
 
 check "B: iscsi_delete_target_node pr and bdev_rbd_delete Rbd1 (ends its reservation object's watch)" eval \
     "rpc_b iscsi_delete_target_node $PR_IQN && rpc_b bdev_rbd_delete Rbd1"

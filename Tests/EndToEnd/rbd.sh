@@ -139,6 +139,10 @@ check_contains "shrinking is refused" "Invalid argument" "$(rpc bdev_rbd_resize 
 check_contains "bdev_rbd_resize of a missing device answers No such device" "No such device" \
     "$(rpc bdev_rbd_resize Rbd9 128 2>&1)"
 check "qemu-io writes in the new space" qio 0 "write -P 0x77 95M 64k" "flush" "read -P 0x77 95M 64k"
+check_eq "rbd resize to 128 MiB outside the target: a logged-in initiator gets CAPACITY DATA HAS CHANGED, then 128 MiB" \
+    "unit attention 0x2a09
+capacity $((128 << 20))" \
+    "$(cd "$E2E_DIR" && timeout 90 python3 rbd_external_resize.py "127.0.0.1:$PORT" "$IQN" rbdpool/lun512 128)"
 
 section "requests in flight together (asynchronous data path)"
 # Each request is one rbd_aio_* call whose completion comes back to the connection's loop: many are in flight at

@@ -23,7 +23,8 @@ import Testing
         typealias Observer =
             @Sendable (
                 (inout PersistentReservationState) -> Void,
-                [PersistentReservationOutcome.Notice]
+                [PersistentReservationOutcome.Notice],
+                PreemptedTasks?
             ) -> Void
         let observer = Mutex<Observer?>(nil)
         let unannounced = Mutex<PersistentReservationState?>(nil)
@@ -83,14 +84,15 @@ import Testing
             }
         }
 
-        func announce(_ notices: [PersistentReservationOutcome.Notice]) {
+        func announce(_ notices: [PersistentReservationOutcome.Notice], preempted: PreemptedTasks?) {
             guard let change = self.unannounced.withLock({ $0.take() }),
                 !self.losesAnnouncements.load(ordering: .relaxed)
             else { return }
             for gateway in self.copy.gateways.withLock({ $0 }) where gateway !== self {
                 // Announcements carry the stored text, as the RADOS notification does.
                 let sent = notices.map(\.storedLine).compactMap { PersistentReservationOutcome.Notice(storedLine: $0) }
-                gateway.observer.withLock { $0 }?({ $0.adoptPersistentPart(of: change) }, sent)
+                let aborted = preempted.flatMap { PreemptedTasks(storedLines: $0.storedLines) }
+                gateway.observer.withLock { $0 }?({ $0.adoptPersistentPart(of: change) }, sent, aborted)
             }
         }
 
@@ -98,7 +100,8 @@ import Testing
             _ handler:
                 @escaping @Sendable (
                     (inout PersistentReservationState) -> Void,
-                    [PersistentReservationOutcome.Notice]
+                    [PersistentReservationOutcome.Notice],
+                    PreemptedTasks?
                 ) -> Void
         ) {
             self.observer.withLock { $0 = handler }
@@ -219,6 +222,43 @@ import Testing
         let notice = PersistentReservationOutcome.Notice(code: .registrationsPreempted, registration: registration)
         #expect(PersistentReservationOutcome.Notice(storedLine: notice.storedLine) == notice)
         #expect(PersistentReservationOutcome.Notice(storedLine: "notice 2a 5 feed") == nil)
+    }
+
+    @Test func aPreemptAndAbortThroughOneGatewayAbortsThePreemptedTasksOfTheOther() throws {
+        let aborted = Mutex<[PreemptedTasks]>([])
+        try #require(self.b.logicalUnits.first).onRemotePreemptAndAbort { preempted in
+            aborted.withLock { $0.append(preempted) }
+        }
+        #expect(self.reserveOut(self.b, Self.host2, .register, serviceActionKey: 0xB2) == .good())
+        #expect(self.reserveOut(self.a, Self.host1, .register, serviceActionKey: 0xA1) == .good())
+        #expect(aborted.withLock { $0 }.isEmpty)
+        #expect(
+            self.reserveOut(
+                self.a,
+                Self.host1,
+                .preemptAndAbort,
+                type: .writeExclusive,
+                key: 0xA1,
+                serviceActionKey: 0xB2
+            )
+            .status == .good
+        )
+        let preempted = try #require(aborted.withLock { $0 }.first)
+        let host1 = NexusIdentifier(initiatorPortName: Self.host1, relativeTargetPortID: 1)
+        let host2 = NexusIdentifier(initiatorPortName: Self.host2, relativeTargetPortID: 1)
+        #expect(preempted.includes(host2) && !preempted.includes(host1))
+        #expect(aborted.withLock { $0 }.count == 1)
+    }
+
+    @Test func preemptedTasksSurviveTheirTextForm() {
+        let nexus = NexusIdentifier(initiatorPortName: "iqn.2024-01.test:a b,i,0x1", relativeTargetPortID: 3)
+        let preempted = PreemptedTasks(
+            registrations: [PersistentReservationRegistration(nexus: nexus, key: 0xFEED, allTargetPorts: true)],
+            preemptingNexus: NexusIdentifier(initiatorPortName: "iqn.2024-01.test:c,i,0x2", relativeTargetPortID: 1)
+        )
+        let lines = ["notice 2a 3 feed 3 1 x"] + preempted.storedLines
+        #expect(PreemptedTasks(storedLines: lines) == preempted)
+        #expect(PreemptedTasks(storedLines: ["notice 2a 3 feed 3 1 x"]) == nil)
     }
 
     @Test func anUnreachableCopyFailsTheCommandAndChangesNothing() {

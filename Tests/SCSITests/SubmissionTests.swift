@@ -15,9 +15,14 @@ final class QueuedBlockDevice: AsynchronousBlockDevice {
     let ioAccounting: BlockIOAccounting? = BlockIOAccounting()
     /// Fails every submitted request with this error when set.
     let failure = Mutex<BlockIOError?>(nil)
+    /// The blocks one submitted compare-and-write may cover; 0: the SCSI layer emulates COMPARE AND WRITE.
+    let maximumCompareAndWriteBlocks: UInt8
+    /// How many flushes were submitted.
+    let submittedFlushes = Atomic<Int>(0)
 
-    init() throws {
+    init(maximumCompareAndWriteBlocks: UInt8 = 0) throws {
         self.base = try MallocBlockDevice(.init(name: "Queued0", blockCount: 64, blockSize: 512))
+        self.maximumCompareAndWriteBlocks = maximumCompareAndWriteBlocks
     }
 
     var name: String { self.base.name }
@@ -81,6 +86,7 @@ final class QueuedBlockDevice: AsynchronousBlockDevice {
     }
 
     func submitFlush(completion: @escaping @Sendable (BlockIOStatus) -> Void) {
+        self.submittedFlushes.add(1, ordering: .relaxed)
         self.queue.async {
             completion(self.failure.withLock { $0 }.map { .failed($0) } ?? .success)
         }
@@ -112,6 +118,25 @@ final class QueuedBlockDevice: AsynchronousBlockDevice {
                 filled.writeImmutableBuffer(pattern)
             }
             completion(self.failure.withLock { $0 }.map { .failed($0) } ?? self.base.write(lba: lba, data: filled))
+        }
+    }
+}
+
+extension QueuedBlockDevice: AtomicCompareAndWriteDevice {
+    func submitCompareAndWrite(
+        lba: UInt64,
+        expected: ByteBuffer,
+        replacement: ByteBuffer,
+        completion: @escaping @Sendable (CompareAndWriteStatus) -> Void
+    ) {
+        self.queue.async {
+            var stored = ByteBuffer()
+            _ = self.base.read(lba: lba, blocks: UInt32(expected.readableBytes / 512), into: &stored)
+            let pairs = Array(zip(stored.readableBytesView, expected.readableBytesView))
+            if let offset = pairs.firstIndex(where: { $0 != $1 }) {
+                return completion(.miscompare(offset: offset))
+            }
+            completion(self.base.write(lba: lba, data: replacement) == .success ? .written : .failed(.ioError))
         }
     }
 }
@@ -243,6 +268,65 @@ final class QueuedBlockDevice: AsynchronousBlockDevice {
         let data = [ByteBuffer(repeating: 1, count: 1024)]
         let (written, _) = try await self.submit(write, dataOut: data, to: fixture.device, on: eventLoop)
         #expect(written == .checkCondition(SenseData(key: .mediumError, code: .writeError, information: 8)))
+    }
+
+    /// COMPARE AND WRITE (16) of `blocks` blocks at LBA 8, with FUA when asked.
+    private static func compareAndWrite16(blocks: UInt8, forceUnitAccess: Bool = false) -> [UInt8] {
+        [0x89, forceUnitAccess ? 0x08 : 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, blocks, 0, 0]
+    }
+
+    @Test func compareAndWriteIsSubmittedToADeviceThatDoesItAtomically() async throws {
+        let blockDevice = try QueuedBlockDevice(maximumCompareAndWriteBlocks: 1)
+        let fixture = try SCSITestFixture(blockDevice: blockDevice)
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        _ = blockDevice.base.write(lba: 8, data: ByteBuffer(repeating: 0x77, count: 512))
+
+        let matching = try #require(
+            self.prepared(fixture, Self.compareAndWrite16(blocks: 1, forceUnitAccess: true), isWrite: true)
+        )
+        let payload = [ByteBuffer(repeating: 0x77, count: 512) + ByteBuffer(repeating: 0x11, count: 512)]
+        #expect(fixture.device.canSubmit(matching, dataOut: payload))
+        #expect(try await self.submit(matching, dataOut: payload, to: fixture.device, on: eventLoop).0 == .good())
+        #expect(blockDevice.submittedFlushes.load(ordering: .relaxed) == 1)
+        var stored = ByteBuffer()
+        _ = blockDevice.base.read(lba: 8, blocks: 1, into: &stored)
+        #expect(stored.readableBytesView.allSatisfy { $0 == 0x11 })
+
+        // The stored block now differs from the expected data from byte 0 on: MISCOMPARE, INFORMATION 0.
+        let stale = try #require(self.prepared(fixture, Self.compareAndWrite16(blocks: 1), isWrite: true))
+        var expected = ByteBuffer(repeating: 0x11, count: 512)
+        expected.setInteger(UInt8(0x22), at: 100)
+        let mismatching = [expected + ByteBuffer(repeating: 0x33, count: 512)]
+        let (completion, _) = try await self.submit(stale, dataOut: mismatching, to: fixture.device, on: eventLoop)
+        #expect(
+            completion
+                == .checkCondition(SenseData(key: .miscompare, code: .miscompareDuringVerify, information: 100))
+        )
+        stored.clear()
+        _ = blockDevice.base.read(lba: 8, blocks: 1, into: &stored)
+        #expect(stored.readableBytesView.allSatisfy { $0 == 0x11 })
+    }
+
+    @Test func aDeviceThatComparesOneBlockLimitsCompareAndWriteToOneBlock() throws {
+        let atomic = try SCSITestFixture(blockDevice: QueuedBlockDevice(maximumCompareAndWriteBlocks: 1))
+        guard
+            case .completed(let completion) = atomic.prepare(
+                Self.compareAndWrite16(blocks: 2),
+                expectedLength: 2048,
+                isWrite: true
+            )
+        else {
+            Issue.record("a two-block COMPARE AND WRITE was accepted")
+            return
+        }
+        #expect(completion == .checkCondition(.illegalRequest(.invalidFieldInCDB)))
+
+        // Without the device's own compare-and-write: emulated, up to 255 blocks, on the synchronous path.
+        let emulated = try SCSITestFixture(blockDevice: QueuedBlockDevice())
+        let command = try #require(
+            self.prepared(emulated, Self.compareAndWrite16(blocks: 2), length: 2048, isWrite: true)
+        )
+        #expect(!emulated.device.canSubmit(command, dataOut: [ByteBuffer(repeating: 0, count: 2048)]))
     }
 
     /// COMPARE AND WRITE waits for a write in flight on the device, even one submitted from the loop that the

@@ -54,6 +54,7 @@ int crbd_write_zeroes(void *image, uint64_t offset, uint64_t length);
 int crbd_flush(void *image);
 
 #include "CLibRBDAio.h"
+#include "CLibRBDWatch.h"
 
 // ---------------------------------------------------------------------------------------------------------------
 // RADOS objects beside an image: versioned reads, compare-and-swap writes, watch and notify (the persistent

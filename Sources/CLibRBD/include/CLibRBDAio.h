@@ -38,4 +38,11 @@ int crbd_aio_write_zeroes(void *image, uint64_t offset, size_t length, void *tag
 int crbd_aio_writesame(void *image, uint64_t offset, size_t length, const void *pattern, size_t pattern_length,
                        void *tag);
 
+/// rbd_aio_compare_and_write: when the `length` bytes at `offset` equal `compare`, writes `write` there, atomically on
+/// the OSD (librbd 16.2 takes one 512-byte sector, aligned, and answers -EINVAL otherwise). A mismatch completes
+/// with -EILSEQ after librbd stored the image offset of the first differing byte in `mismatch_offset`. The buffers
+/// and `mismatch_offset` stay valid until completion.
+int crbd_aio_compare_and_write(void *image, uint64_t offset, size_t length, const void *compare, const void *write,
+                               uint64_t *mismatch_offset, void *tag);
+
 #endif

@@ -1,4 +1,5 @@
 import BlockDevice
+import Dispatch
 import FoundationEssentials
 import Logging
 import SCSI
@@ -35,7 +36,8 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
     private typealias Observer =
         @Sendable (
             _ apply: (inout PersistentReservationState) -> Void,
-            _ notices: [PersistentReservationOutcome.Notice]
+            _ notices: [PersistentReservationOutcome.Notice],
+            _ preempted: PreemptedTasks?
         ) -> Void
 
     private struct SyncState {
@@ -57,12 +59,56 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         let object = self.object.name
         try self.object.watch(
             onNotification: { [weak self] payload in self?.received(payload) },
-            onError: { error in
-                logger.warning(
-                    "watch on \(object) interrupted (errno \(error)): reservation changes made through other gateways are seen at the next PERSISTENT RESERVE command"
-                )
+            onError: { [weak self] error in
+                logger.warning("watch on \(object) interrupted (errno \(error)): watching it again")
+                self?.renewWatch()
             }
         )
+    }
+
+    /// Where watches are renewed: off librados' threads, which the renewal waits for.
+    private static let renewalQueue = DispatchQueue(label: "RBDReservationStorage.watchRenewal")
+
+    /// Watches the object again after an interruption, every ``renewalInterval`` until the cluster answers, then
+    /// takes the shared state as it is: the announcements sent while the watch was down were missed.
+    private func renewWatch() {
+        Self.renewalQueue.async { [weak self] in
+            guard let self else { return }
+            do {
+                try self.object.renewWatch()
+            } catch {
+                self.logger.warning("cannot watch \(self.object.name) again (\(error)); retrying")
+                Self.renewalQueue.asyncAfter(deadline: .now() + Self.renewalInterval) { [weak self] in
+                    self?.renewWatch()
+                }
+                return
+            }
+            self.resynchronise()
+        }
+    }
+
+    /// How long a failed watch renewal waits before the next attempt.
+    private static let renewalInterval = DispatchTimeInterval.seconds(1)
+
+    /// Applies the object's current state to the logical unit whatever version it last applied: the object may
+    /// have been deleted and created again, which starts its versions over.
+    private func resynchronise() {
+        self.state.withLock { $0.appliedVersion = 0 }
+        guard let shared = self.readShared(), let observer = self.state.withLock({ $0.observer }) else {
+            return
+        }
+        observer(
+            { state in
+                self.state.withLock { sync in
+                    guard shared.version >= sync.appliedVersion else { return }
+                    sync.appliedVersion = shared.version
+                    state.adoptPersistentPart(of: shared.state)
+                }
+            },
+            [],
+            nil
+        )
+        self.logger.notice("watching \(self.object.name) again, at version \(shared.version)")
     }
 
     func load() -> PersistentReservationState? {
@@ -139,13 +185,15 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         }
     }
 
-    /// Notifies the object's watchers with `sender`, the version, one line per notice, an empty line and the
-    /// stored text.
-    func announce(_ notices: [PersistentReservationOutcome.Notice]) {
+    /// Notifies the object's watchers with `sender`, the version, one line per notice, the preempted tasks' lines,
+    /// an empty line and the stored text.
+    func announce(_ notices: [PersistentReservationOutcome.Notice], preempted: PreemptedTasks?) {
         guard let change = self.state.withLock({ $0.unannounced.take() }) else {
             return
         }
-        let lines = [self.sender, String(change.version)] + notices.map(\.storedLine) + ["", change.text]
+        let lines =
+            [self.sender, String(change.version)] + notices.map(\.storedLine) + (preempted?.storedLines ?? [])
+            + ["", change.text]
         let payload = lines.joined(separator: "\n")
         do {
             try self.object.notify(Array(payload.utf8), timeout: Self.announcementTimeout)
@@ -160,7 +208,8 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
         _ handler:
             @escaping @Sendable (
                 _ apply: (inout PersistentReservationState) -> Void,
-                _ notices: [PersistentReservationOutcome.Notice]
+                _ notices: [PersistentReservationOutcome.Notice],
+                _ preempted: PreemptedTasks?
             ) -> Void
     ) {
         self.state.withLock { $0.observer = handler }
@@ -180,6 +229,7 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
             return
         }
         let notices = header.dropFirst(2).compactMap { PersistentReservationOutcome.Notice(storedLine: $0) }
+        let preempted = PreemptedTasks(storedLines: header.dropFirst(2))
         guard let observer = self.state.withLock({ $0.observer }) else {
             return
         }
@@ -190,7 +240,7 @@ final class RBDReservationStorage: SharedPersistentReservationStorage {
                 state.adoptPersistentPart(of: stored)
             }
         }
-        observer(apply, notices)
+        observer(apply, notices, preempted)
     }
 
     /// The shared state and the object's version; nil, after logging why, when the object cannot be read or

@@ -1,5 +1,6 @@
 import BlockDevice
 import FoundationEssentials
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -71,9 +72,26 @@ extension TargetConfiguration {
             ),
             cluster: cluster
         )
+        do {
+            try device.watchResizes { [weak self] device in
+                Task { await self?.noteResizedElsewhere(device) }
+            }
+        } catch {
+            Logger(label: "bdev").warning(
+                "RBD bdev \(name) does not watch its image (\(error)): resizes made elsewhere go unnoticed"
+            )
+        }
         try self.blockDevices.register(device)
         self.createdRBDCount += 1
         return name
+    }
+
+    /// The image of `device` changed size outside this process (`rbd resize`, another gateway's
+    /// `bdev_rbd_resize`): raises the resize event and CAPACITY DATA HAS CHANGED, as a local resize does.
+    func noteResizedElsewhere(_ device: RBDBlockDevice) {
+        guard self.blockDevices.device(named: device.name) === device else { return }
+        self.blockDevices.notifyResized(device)
+        self.noteCapacityChanged(of: device.name)
     }
 
     /// bdev_rbd_resize to `newSizeMiB` MiB: `.notFound` unless an RBD bdev has that name, `.invalidArgument` for a

@@ -50,7 +50,7 @@ extension TargetConfiguration {
             try target.addMap(map)
         }
         for lun in request.luns {
-            target.insert(try self.makeLUN(id: Int(lun.id), bdevName: lun.bdevName))
+            target.insert(try self.makeLUN(id: Int(lun.id), bdevName: lun.bdevName, targetName: name))
         }
         self.targets.append(target)
         self.publish()
@@ -72,13 +72,22 @@ extension TargetConfiguration {
         else { throw .invalid }
     }
 
-    private func makeLUN(id: Int, bdevName: String) throws(ConfigurationError) -> TargetNode.LUN {
+    private func makeLUN(id: Int, bdevName: String, targetName: String) throws(ConfigurationError) -> TargetNode.LUN {
         guard let device = self.blockDevices.device(named: bdevName) else { throw .invalid }
         let unit = LogicalUnit(
             id: UInt16(id),
             blockDevice: device,
             reservationStorage: try self.reservationStorage(for: device)
         )
+        // A PREEMPT AND ABORT through another gateway reaches the preempted I_T nexuses' tasks here as one through
+        // this target does (``ISCSIConnectionHandler/abortPreemptedTasks(_:logicalUnitNumber:)``).
+        let connections = self.connections
+        let logicalUnitNumber = LogicalUnitAddress.encode(UInt16(id))
+        unit.onRemotePreemptAndAbort { preempted in
+            for case let connection as ISCSIConnection in connections.connections(ofTarget: targetName) {
+                connection.terminateTasks(in: .logicalUnit(logicalUnitNumber), preempted: preempted)
+            }
+        }
         return TargetNode.LUN(id: id, bdevName: device.name, unit: unit)
     }
 
@@ -108,7 +117,7 @@ extension TargetConfiguration {
         guard let id = lunID == -1 ? self.targets[index].lowestFreeLUNID : Int(lunID),
             !self.targets[index].hasLUN(id: id)
         else { throw .invalid }
-        let lun = try self.makeLUN(id: id, bdevName: bdevName)
+        let lun = try self.makeLUN(id: id, bdevName: bdevName, targetName: self.targets[index].name)
         self.targets[index].insert(lun)
         // Going beyond SPDK, which refuses while sessions run: they learn of the new LUN by a unit attention.
         self.targets[index].scsiDevice.noteReportedLUNsChanged()

@@ -33,7 +33,8 @@ public struct CompareAndWrite: Sendable, Hashable {
     func validate(on logicalUnit: LogicalUnit, expectedLength: Int) throws(SCSICheckCondition) -> Int {
         let device = logicalUnit.blockDevice
         let blockSize = Int(device.blockSize)
-        guard self.protection == 0, self.numberOfBlocks <= LogicalUnit.maximumCompareAndWriteBlocks else {
+        let maximumBlocks = logicalUnit.maximumCompareAndWriteBlocks
+        guard self.protection == 0, self.numberOfBlocks <= maximumBlocks else {
             throw .invalidFieldInCDB
         }
         guard self.logicalBlockAddress < device.blockCount,
@@ -43,7 +44,7 @@ public struct CompareAndWrite: Sendable, Hashable {
         }
         let length = 2 * Int(self.numberOfBlocks) * blockSize
         if self.numberOfBlocks == 0 {
-            guard expectedLength <= 2 * Int(LogicalUnit.maximumCompareAndWriteBlocks) * blockSize else {
+            guard expectedLength <= 2 * Int(maximumBlocks) * blockSize else {
                 throw .invalidFieldInCDB
             }
             return 0
@@ -89,5 +90,48 @@ extension LogicalUnit {
             return completion
         }
         return self.completeWrite(lba: lba, forceUnitAccess: command.forceUnitAccess)
+    }
+}
+
+extension LogicalUnit {
+    /// ``compareAndWrite(_:data:)`` on a device that compares and writes atomically by itself (see
+    /// ``atomicCompareAndWriteDevice``); `completion` runs on the device's thread. Other writes of this process
+    /// pass alongside, as the device orders them; the gate's shared side keeps the commands emulated here (ORWRITE,
+    /// WRITE ATOMIC) from running in between.
+    func submitCompareAndWrite(
+        _ command: CompareAndWrite,
+        data: ByteBuffer,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        let length = Int(command.numberOfBlocks) * Int(self.blockDevice.blockSize)
+        guard let device = self.atomicCompareAndWriteDevice,
+            let expected = data.getSlice(at: data.readerIndex, length: length),
+            let replacement = data.getSlice(at: data.readerIndex + length, length: length)
+        else {
+            return completion(self.compareAndWrite(command, data: data))
+        }
+        guard self.atomicWriteGate.tryEnterShared() else {
+            // An emulated atomic command runs or waits on this logical unit: compare and write after it.
+            return completion(self.compareAndWrite(command, data: data))
+        }
+        let lba = command.logicalBlockAddress
+        device.submitCompareAndWrite(lba: lba, expected: expected, replacement: replacement) { status in
+            self.atomicWriteGate.leaveShared()
+            switch status {
+            case .written where command.forceUnitAccess && device.writeCacheEnabled:
+                device.submitFlush { status in
+                    guard case .success = status else {
+                        return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
+                    }
+                    completion(.good())
+                }
+            case .written:
+                completion(.good())
+            case .miscompare(let offset):
+                completion(.checkCondition(Miscompare.sense(at: offset)))
+            case .failed(let error):
+                completion(.checkCondition(SenseData(failure: .failed(error), direction: .write, lba: lba)))
+            }
+        }
     }
 }

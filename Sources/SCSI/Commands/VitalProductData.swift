@@ -175,7 +175,7 @@ enum VitalProductData {
         let optimalGranularity = UInt16(blockSize < 4096 ? 4096 / blockSize : 1)
         let maximumTransfer = logicalUnit.maximumTransferBlocks
         var body = [UInt8](repeating: 0, count: 60)
-        body[1] = LogicalUnit.maximumCompareAndWriteBlocks
+        body[1] = logicalUnit.maximumCompareAndWriteBlocks
         body.replaceSubrange(2..<4, with: optimalGranularity.bigEndianBytes)
         body.replaceSubrange(4..<8, with: maximumTransfer.bigEndianBytes)
         body.replaceSubrange(8..<12, with: maximumTransfer.bigEndianBytes)

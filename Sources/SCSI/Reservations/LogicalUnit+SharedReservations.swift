@@ -8,13 +8,23 @@ extension LogicalUnit {
 
     /// Lets a shared storage push the other targets' changes into this logical unit's state.
     func observeSharedReservations() {
-        self.sharedReservationStorage?.observe { [weak self] apply, notices in
+        self.sharedReservationStorage?.observe { [weak self] apply, notices, preempted in
             guard let self else { return }
             self.changeReservations(apply)
             for notice in notices {
                 self.raiseUnitAttention(notice.code, coveredBy: notice.registration)
             }
+            if let preempted, let abort = self.remotePreemptionHandler.withLock({ $0 }) {
+                abort(preempted)
+            }
         }
+    }
+
+    /// Has `handler` abort this target's tasks of the I_T nexuses that a PREEMPT AND ABORT sent through another
+    /// target sharing the reservations preempted (the transport holds the tasks; see ``PreemptedTasks``). It runs
+    /// on a thread of the shared storage, after the new state applies and before that target's command completes.
+    public func onRemotePreemptAndAbort(_ handler: @escaping @Sendable (PreemptedTasks) -> Void) {
+        self.remotePreemptionHandler.withLock { $0 = handler }
     }
 
     /// Brings the state up to date with the shared copy before PERSISTENT RESERVE IN answers from it.
@@ -50,7 +60,7 @@ extension LogicalUnit {
             )
         }
         if outcome.changedPersistentState {
-            storage.announce(outcome.notices)
+            storage.announce(outcome.notices, preempted: outcome.preemptedTasks)
         }
         return outcome
     }

@@ -35,19 +35,21 @@ public protocol SharedPersistentReservationStorage: PersistentReservationStorage
     /// logical unit's reservation lock.
     func refresh(_ state: inout PersistentReservationState)
 
-    /// Tells the other targets about the change saved by ``update(_:_:)`` and the unit attentions it causes
-    /// (`notices`), and waits (for a bounded time) until they have applied it. Called outside the logical unit's
-    /// reservation lock.
-    func announce(_ notices: [PersistentReservationOutcome.Notice])
+    /// Tells the other targets about the change saved by ``update(_:_:)``, the unit attentions it causes
+    /// (`notices`) and, for a PREEMPT AND ABORT, the tasks to abort (`preempted`), and waits (for a bounded time)
+    /// until they have applied it. Called outside the logical unit's reservation lock.
+    func announce(_ notices: [PersistentReservationOutcome.Notice], preempted: PreemptedTasks?)
 
     /// Has the storage call `handler` each time another target changed the shared copy, on a thread of its own;
-    /// `handler` runs the `apply` it is given on the logical unit's state under the reservation lock, and
-    /// establishes the change's unit attentions (`notices`) for the I_T nexuses of this target.
+    /// `handler` runs the `apply` it is given on the logical unit's state under the reservation lock, establishes
+    /// the change's unit attentions (`notices`) for the I_T nexuses of this target, and aborts the `preempted`
+    /// tasks of a PREEMPT AND ABORT.
     func observe(
         _ handler:
             @escaping @Sendable (
                 _ apply: (inout PersistentReservationState) -> Void,
-                _ notices: [PersistentReservationOutcome.Notice]
+                _ notices: [PersistentReservationOutcome.Notice],
+                _ preempted: PreemptedTasks?
             ) -> Void
     )
 }
