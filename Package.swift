@@ -33,12 +33,14 @@ let package = Package(
         .target(name: "CUring"),
         // librados/librbd (Ceph RBD) loaded at run time with dlopen, so no Ceph is needed to build or start.
         .target(name: "CLibRBD", linkerSettings: [.linkedLibrary("dl")]),
+        // A small index per thread (initial-exec TLS) for the per-loop shards of the block I/O statistics.
+        .target(name: "CThreadIndex"),
         // iSCSI PDUs, their codec, text segments and digests.
         .target(name: "ISCSIWire", dependencies: ["CCRC32C", nioCore]),
         // Login and negotiation state machines: pure value types, no I/O.
         .target(name: "ISCSIProtocol", dependencies: ["ISCSIWire", nioCore, crypto]),
         // The BlockDevice protocol, Malloc, Null, file (aio, io_uring), RBD, delay and error devices, and their registry.
-        .target(name: "BlockDevice", dependencies: ["CFileIO", "CLibRBD", "CUring", nioCore]),
+        .target(name: "BlockDevice", dependencies: ["CFileIO", "CLibRBD", "CThreadIndex", "CUring", nioCore]),
         // SCSI (SPC/SBC) emulation of a logical unit over a BlockDevice.
         .target(name: "SCSI", dependencies: ["BlockDevice", nioCore]),
         // JSON-RPC 2.0 over a Unix socket, SPDK-compatible.

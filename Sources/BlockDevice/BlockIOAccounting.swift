@@ -1,11 +1,13 @@
+import CThreadIndex
 import NIOCore
 import Synchronization
 
 /// The I/O statistics (`bdev_get_iostat`) and rate limits (`bdev_set_qos_limit`) of one block device.
 ///
 /// The SCSI layer calls ``record(_:bytes:latencyNanoseconds:)`` once per completed block I/O from whichever event
-/// loop ran it. Counters are relaxed atomics on the device (no lock, no per-loop merging: a few uncontended
-/// atomic adds per I/O); readers see each counter exactly, though not all counters at one instant.
+/// loop ran it. The counters are kept per loop (per thread, see ``BlockIOStatisticsShards``): a loop writes only
+/// its own shard, with plain loads and stores, and ``statistics`` sums the shards; readers see each counter
+/// exactly, though not all counters at one instant.
 ///
 /// Rate limiting delays responses rather than queueing requests: each I/O reserves its share of the limit on a
 /// virtual clock (the generic cell rate algorithm), and the response waits until the clock passes it, minus a
@@ -35,6 +37,20 @@ public final class BlockIOAccounting: Sendable {
         /// 0 when no I/O completed.
         public var minimumLatencyTicks: UInt64
 
+        public init(
+            operations: UInt64,
+            bytes: UInt64,
+            latencyTicks: UInt64,
+            maximumLatencyTicks: UInt64,
+            minimumLatencyTicks: UInt64
+        ) {
+            self.operations = operations
+            self.bytes = bytes
+            self.latencyTicks = latencyTicks
+            self.maximumLatencyTicks = maximumLatencyTicks
+            self.minimumLatencyTicks = minimumLatencyTicks
+        }
+
         /// No I/O at all.
         public static let zero = KindStatistics(
             operations: 0,
@@ -43,62 +59,52 @@ public final class BlockIOAccounting: Sendable {
             maximumLatencyTicks: 0,
             minimumLatencyTicks: 0
         )
+
+        /// These counters with no maximum or minimum latency (after a reset of the extremes).
+        var withoutExtremes: KindStatistics {
+            var result = self
+            result.maximumLatencyTicks = 0
+            result.minimumLatencyTicks = 0
+            return result
+        }
+
+        /// Adds the counts and latencies of `other`, keeping the larger maximum and the smaller minimum.
+        static func += (lhs: inout KindStatistics, rhs: KindStatistics) {
+            lhs.operations &+= rhs.operations
+            lhs.bytes &+= rhs.bytes
+            lhs.latencyTicks &+= rhs.latencyTicks
+            lhs.maximumLatencyTicks = Swift.max(lhs.maximumLatencyTicks, rhs.maximumLatencyTicks)
+            if lhs.minimumLatencyTicks == 0
+                || (rhs.minimumLatencyTicks != 0 && rhs.minimumLatencyTicks < lhs.minimumLatencyTicks)
+            {
+                lhs.minimumLatencyTicks = rhs.minimumLatencyTicks
+            }
+        }
     }
 
-    /// One kind's counters.
-    private final class Counters: Sendable {
-        let operations = Atomic<UInt64>(0)
-        let bytes = Atomic<UInt64>(0)
-        let latency = Atomic<UInt64>(0)
-        let maximumLatency = Atomic<UInt64>(0)
-        let minimumLatency = Atomic<UInt64>(.max)
+    /// The counters of reads, writes (write zeroes included) and unmaps.
+    public struct Statistics: Sendable, Hashable {
+        public var read: KindStatistics
+        public var write: KindStatistics
+        public var unmap: KindStatistics
 
-        func record(bytes: UInt64, latency: UInt64) {
-            self.operations.wrappingAdd(1, ordering: .relaxed)
-            self.bytes.wrappingAdd(bytes, ordering: .relaxed)
-            self.latency.wrappingAdd(latency, ordering: .relaxed)
-            Self.update(self.maximumLatency, with: latency, replacing: <)
-            Self.update(self.minimumLatency, with: latency, replacing: >)
-        }
+        /// No I/O at all.
+        public static let zero = Statistics(read: .zero, write: .zero, unmap: .zero)
 
-        /// Stores `value` unless the stored value should stay (`replacing(stored, value)` is false).
-        private static func update(
-            _ atomic: borrowing Atomic<UInt64>,
-            with value: UInt64,
-            replacing: (UInt64, UInt64) -> Bool
-        ) {
-            var current = atomic.load(ordering: .relaxed)
-            while replacing(current, value) {
-                let (exchanged, original) = atomic.compareExchange(
-                    expected: current,
-                    desired: value,
-                    ordering: .relaxed
-                )
-                if exchanged { return }
-                current = original
-            }
+        /// Adds every counter of `other` (see ``KindStatistics``).
+        static func += (lhs: inout Statistics, rhs: Statistics) {
+            lhs.read += rhs.read
+            lhs.write += rhs.write
+            lhs.unmap += rhs.unmap
         }
+    }
 
-        var snapshot: KindStatistics {
-            let minimum = self.minimumLatency.load(ordering: .relaxed)
-            return KindStatistics(
-                operations: self.operations.load(ordering: .relaxed),
-                bytes: self.bytes.load(ordering: .relaxed),
-                latencyTicks: self.latency.load(ordering: .relaxed),
-                maximumLatencyTicks: self.maximumLatency.load(ordering: .relaxed),
-                minimumLatencyTicks: minimum == .max ? 0 : minimum
-            )
-        }
-
-        func reset(onlyExtremes: Bool) {
-            if !onlyExtremes {
-                self.operations.store(0, ordering: .relaxed)
-                self.bytes.store(0, ordering: .relaxed)
-                self.latency.store(0, ordering: .relaxed)
-            }
-            self.maximumLatency.store(0, ordering: .relaxed)
-            self.minimumLatency.store(.max, ordering: .relaxed)
-        }
+    /// The counters one thread (one event loop of the target) counted: an SPDK I/O channel's statistics.
+    public struct ChannelStatistics: Sendable, Hashable {
+        /// The thread's index: the event loop's position in its group when the loops claimed their shards in
+        /// order at startup (``claimThreadShard()``).
+        public var threadIndex: Int
+        public var statistics: Statistics
     }
 
     /// One limit's virtual clock: the uptime in nanoseconds at which the reserved I/O has been paid for.
@@ -129,9 +135,7 @@ public final class BlockIOAccounting: Sendable {
     /// I/O within this much of the limit's clock answers at once (SPDK enforces limits per 1 ms timeslice).
     static let burstNanoseconds: UInt64 = 1_000_000
 
-    private let read = Counters()
-    private let write = Counters()
-    private let unmap = Counters()
+    private let shards = BlockIOStatisticsShards()
     private let limits = Mutex(RateLimits())
     private let isLimited = Atomic(false)
     private let ioClock = RateClock()
@@ -146,11 +150,11 @@ public final class BlockIOAccounting: Sendable {
         let byteCount = UInt64(Swift.max(0, bytes))
         switch kind {
         case .read:
-            self.read.record(bytes: byteCount, latency: latencyNanoseconds)
+            self.shards.record(.read, bytes: byteCount, latency: latencyNanoseconds)
         case .write, .writeZeroes:
-            self.write.record(bytes: byteCount, latency: latencyNanoseconds)
+            self.shards.record(.write, bytes: byteCount, latency: latencyNanoseconds)
         case .unmap:
-            self.unmap.record(bytes: byteCount, latency: latencyNanoseconds)
+            self.shards.record(.unmap, bytes: byteCount, latency: latencyNanoseconds)
         case .flush:
             break
         }
@@ -191,15 +195,25 @@ public final class BlockIOAccounting: Sendable {
         self.isLimited.store(limits.isLimited, ordering: .relaxed)
     }
 
-    /// The counters of reads, writes (write zeroes included) and unmaps.
-    public var statistics: (read: KindStatistics, write: KindStatistics, unmap: KindStatistics) {
-        (self.read.snapshot, self.write.snapshot, self.unmap.snapshot)
+    /// The counters of reads, writes (write zeroes included) and unmaps, summed over the threads.
+    public var statistics: Statistics {
+        self.shards.snapshots().reduce(into: .zero) { $0 += $1.statistics }
+    }
+
+    /// The counters of each thread that counted I/O on this device, by thread index.
+    public var channelStatistics: [ChannelStatistics] {
+        self.shards.snapshots().map { ChannelStatistics(threadIndex: $0.threadIndex, statistics: $0.statistics) }
     }
 
     /// Resets every counter, or only the maximum and minimum latencies.
     public func resetStatistics(onlyExtremes: Bool) {
-        for counters in [self.read, self.write, self.unmap] {
-            counters.reset(onlyExtremes: onlyExtremes)
-        }
+        self.shards.reset(onlyExtremes: onlyExtremes)
+    }
+
+    /// Gives the calling thread its statistics shard index now rather than at its first I/O, and returns it.
+    /// The target's event loops call it in order at startup, so that loop `i` counts in shard `i`.
+    @discardableResult
+    public static func claimThreadShard() -> Int {
+        Int(cthreadindex_current())
     }
 }

@@ -14,6 +14,9 @@ public final class LogicalUnit: Sendable {
     public let id: UInt16
     /// The block device the logical unit stores its data on.
     public let blockDevice: any BlockDevice
+    /// The block device's ``BlockDevice/ioAccounting``, kept here so that counting an I/O borrows it: the
+    /// protocol getter returns it retained, a retain and a release per I/O of an object every event loop shares.
+    let ioAccounting: BlockIOAccounting?
     /// The T10 vendor identification (8 bytes in INQUIRY, space padded).
     public let vendor: String
     /// The product identification (16 bytes in INQUIRY); SPDK reports the block device's product name.
@@ -58,6 +61,7 @@ public final class LogicalUnit: Sendable {
         self.reservationStorage = reservationStorage
         self.id = id
         self.blockDevice = blockDevice
+        self.ioAccounting = blockDevice.ioAccounting
         self.vendor = vendor
         self.product = product ?? blockDevice.productName
         self.revision = revision

@@ -144,15 +144,18 @@ public struct SCSIDevice: Sendable {
         dataIn: inout ByteBuffer,
         nexus: inout SCSINexus
     ) -> SCSICompletion {
-        guard let device = prepared.logicalUnit?.blockDevice, let kind = prepared.operation.blockIOKind else {
+        guard prepared.logicalUnit != nil, let kind = prepared.operation.blockIOKind else {
             return self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         }
         let start = NIODeadline.now()
         var completion = self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         let latency = UInt64(max(0, (NIODeadline.now() - start).nanoseconds))
         let bytes = kind == .read ? completion.dataInLength : prepared.dataOutLength
-        let throttle = device.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
-        completion.responseDelay = device.responseDelay(for: kind) + throttle
+        // Through `prepared` rather than a binding kept across `run`: borrowed, neither is retained.
+        let throttle =
+            prepared.logicalUnit?.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
+        let delay = prepared.logicalUnit?.blockDevice.responseDelay(for: kind) ?? .zero
+        completion.responseDelay = delay + throttle
         return completion
     }
 

@@ -12,7 +12,9 @@ import Testing
         _ = accounting.record(.writeZeroes, bytes: 0, latencyNanoseconds: 50)
         _ = accounting.record(.unmap, bytes: 0, latencyNanoseconds: 10)
         _ = accounting.record(.flush, bytes: 0, latencyNanoseconds: 10)
-        let (read, write, unmap) = accounting.statistics
+        let (read, write, unmap) = (
+            accounting.statistics.read, accounting.statistics.write, accounting.statistics.unmap
+        )
         #expect(
             read
                 == .init(

@@ -271,6 +271,8 @@ case(["bdev_get_bdevs", "-b", "Malloc0", "-t", "100"], {"bdev_get_bdevs": {"resu
 case(["bdev_get_iostat"], {"bdev_get_iostat": {"result": {"tick_rate": 1, "ticks": 2, "bdevs": []}}})
 case(["bdev_get_iostat", "-c", "--names", "a,b", "--reset-mode", "all"])
 case(["bdev_get_iostat", "--reset-mode", "some"])
+case(["bdev_reset_iostat"])
+case(["bdev_reset_iostat", "-b", "Malloc0", "-m", "maxmin"])
 case(["bdev_set_qos_limit", "Malloc0", "--rw-ios-per-sec", "2000", "--r-mbytes-per-sec", "10"])
 case(["bdev_delay_create", "-b", "Malloc0", "-d", "D0", "-r", "10", "-t", "20", "-w", "30", "-n", "40"],
      {"bdev_delay_create": {"result": "D0"}})

@@ -2,8 +2,9 @@
 # The opt-in Prometheus endpoint of the real iscsi_tgt (issue 9): `--metrics 127.0.0.1:PORT` serves the text
 # format on GET /metrics; qemu-io reads and writes, our PDU client draws a CHECK CONDITION and iscsi-perf runs
 # 4 KiB random reads against a Malloc LUN, and the per target/initiator/LUN counters (commands, bytes read and
-# written, errors, the latency histogram) move by exactly what was done; without --metrics nothing listens
-# beyond the iSCSI portal.
+# written, errors, the latency histogram) move by exactly what was done; the per-bdev iscsi_bdev_* counters
+# equal bdev_get_iostat's (whose per-channel entries sum to them) and bdev_reset_iostat clears them; without
+# --metrics nothing listens beyond the iSCSI portal.
 #
 # Usage: [E2E_BIN=.build/debug] Tests/EndToEnd/metrics.sh
 set -uo pipefail
@@ -77,7 +78,8 @@ else
 fi
 
 section "--metrics 127.0.0.1:$METRICS_PORT"
-if ! tgt_start metrics --metrics "127.0.0.1:$METRICS_PORT"; then
+# Two loops: connections spread over both, and every counter is the sum of the loops' shards.
+if ! tgt_start metrics -m 0x3 --metrics "127.0.0.1:$METRICS_PORT"; then
     fail "iscsi_tgt --metrics starts"
     e2e_finish
 fi
@@ -145,6 +147,39 @@ check_eq "the +Inf bucket is the command count" "$TOTAL" \
     "$(metric iscsi_scsi_command_duration_seconds_bucket 'le=+Inf')"
 check "the sum of latencies is positive" python3 -c "import sys; sys.exit(not float('$(metric \
     iscsi_scsi_command_duration_seconds_sum)') > 0)"
+
+section "bdev counters: bdev_get_iostat and iscsi_bdev_* read the same per-loop shards"
+IOSTAT="$E2E_TMP/iostat.json"
+spdk_rpc bdev_get_iostat --names Malloc0 >"$IOSTAT"
+spdk_rpc bdev_get_iostat --names Malloc0 -c >"$E2E_TMP/channels.json"
+scrape
+iostat() {
+    python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['bdevs'][0][sys.argv[2]])" "$IOSTAT" "$1"
+}
+READ_OPS=$(iostat num_read_ops)
+check "bdev_get_iostat counted the reads ($READ_OPS)" test "$READ_OPS" -gt 0
+check_eq "iscsi_bdev_operations_total of reads is num_read_ops" "$READ_OPS" \
+    "$(metric iscsi_bdev_operations_total bdev=Malloc0 kind=read)"
+check_eq "iscsi_bdev_bytes_total of reads is bytes_read" "$(iostat bytes_read)" \
+    "$(metric iscsi_bdev_bytes_total bdev=Malloc0 kind=read)"
+check_eq "bytes_read is the SCSI read bytes" "$(metric iscsi_scsi_read_bytes_total)" "$(iostat bytes_read)"
+check_eq "iscsi_bdev_bytes_total of writes is qemu-io's 512 KiB" 524288 \
+    "$(metric iscsi_bdev_bytes_total bdev=Malloc0 kind=write)"
+check_eq "-c: channels of poll group threads 2 and 3 that sum to the totals" "ok" \
+    "$(python3 - "$IOSTAT" "$E2E_TMP/channels.json" <<'PY'
+import json, sys
+total = json.load(open(sys.argv[1]))["bdevs"][0]
+channels = json.load(open(sys.argv[2]))["channels"]
+ids = {channel["thread_id"] for channel in channels}
+sums = {key: sum(channel[key] for channel in channels) for key in ("num_read_ops", "bytes_read", "bytes_written")}
+good = channels and ids <= {2, 3} and all(total[key] == value for key, value in sums.items())
+print("ok" if good else f"ids {sorted(ids)}, sums {sums}, totals {total}")
+PY
+)"
+check "bdev_reset_iostat -b Malloc0" spdk_rpc bdev_reset_iostat -b Malloc0
+scrape
+check_eq "reset: no read left in iscsi_bdev_operations_total" 0 \
+    "$(metric iscsi_bdev_operations_total bdev=Malloc0 kind=read)"
 
 check "iscsi_tgt survived" tgt_alive
 tgt_stop

@@ -1,3 +1,4 @@
+import BlockDevice
 import Testing
 
 @testable import ISCSITarget
@@ -88,5 +89,43 @@ import Testing
                 #"iscsi_scsi_commands_total{target="b",initiator="a",lun="0"} 0"#,
             ]
         )
+    }
+
+    @Test func blockDeviceFamiliesHaveASeriesPerDeviceAndKind() {
+        var statistics = BlockIOAccounting.Statistics.zero
+        statistics.read = .init(
+            operations: 3,
+            bytes: 12288,
+            latencyTicks: 2_500_000,
+            maximumLatencyTicks: 0,
+            minimumLatencyTicks: 0
+        )
+        statistics.unmap.operations = 1
+        let text = PrometheusExposition.render(devices: [("Z", .zero), ("Malloc\"0", statistics)])
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("# TYPE") }.count == 3)
+        #expect(
+            lines.filter { $0.hasPrefix("iscsi_bdev_operations_total{") } == [
+                #"iscsi_bdev_operations_total{bdev="Malloc\"0",kind="read"} 3"#,
+                #"iscsi_bdev_operations_total{bdev="Malloc\"0",kind="write"} 0"#,
+                #"iscsi_bdev_operations_total{bdev="Malloc\"0",kind="unmap"} 1"#,
+                #"iscsi_bdev_operations_total{bdev="Z",kind="read"} 0"#,
+                #"iscsi_bdev_operations_total{bdev="Z",kind="write"} 0"#,
+                #"iscsi_bdev_operations_total{bdev="Z",kind="unmap"} 0"#,
+            ]
+        )
+        #expect(lines.contains(#"iscsi_bdev_bytes_total{bdev="Malloc\"0",kind="read"} 12288"#))
+        #expect(lines.contains(#"iscsi_bdev_latency_seconds_total{bdev="Malloc\"0",kind="read"} 0.0025"#))
+    }
+
+    @Test func scrapesReportTheRegistryDevices() throws {
+        let devices = BlockDeviceRegistry()
+        let device = try MallocBlockDevice(.init(name: "M0", blockCount: 8, blockSize: 512))
+        try devices.register(device)
+        _ = device.ioAccounting?.record(.write, bytes: 1024, latencyNanoseconds: 10)
+        let reported = ISCSIMetrics(blockDevices: devices).deviceStatistics()
+        #expect(reported.map(\.name) == ["M0"])
+        #expect(reported.first?.statistics.write.bytes == 1024)
+        #expect(ISCSIMetrics().deviceStatistics().isEmpty)
     }
 }

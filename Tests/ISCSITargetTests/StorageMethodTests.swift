@@ -1,5 +1,6 @@
 import BlockDevice
 import JSONRPC
+import NIOPosix
 import Testing
 
 @testable import ISCSITarget
@@ -158,6 +159,44 @@ import Testing
         #expect(await harness.error("bdev_get_iostat", ["names": ["nothing"]]) == .errno(19))
         #expect(await harness.error("bdev_get_iostat", ["per_channel": true]) == .errno(22))
         #expect(await harness.error("bdev_get_iostat", ["reset_mode": "some"]) == .decodeFailed)
+        #expect(await harness.error("bdev_get_iostat", ["name": "N0", "names": ["N0"]]) == .errno(22))
+        await harness.shutdown()
+    }
+
+    @Test func iostatPerChannelAndResets() async throws {
+        let harness = try await RPCHarness()
+        try await harness.call("bdev_malloc_create", ["name": "M0", "num_blocks": 16, "block_size": 512])
+        let accounting = try #require(harness.service.blockDevices.device(named: "M0")?.ioAccounting)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        try await loop.submit {
+            _ = accounting.record(.read, bytes: 4096, latencyNanoseconds: 300)
+            _ = accounting.record(.read, bytes: 512, latencyNanoseconds: 100)
+        }.get()
+
+        let perChannel = try #require(
+            try await harness.call("bdev_get_iostat", ["name": "M0", "per_channel": true]).objectValue
+        )
+        #expect(perChannel.keys == ["tick_rate", "ticks", "name", "channels"])
+        #expect(perChannel["name"] == "M0")
+        let channels = try #require(perChannel["channels"]?.arrayValue)
+        #expect(channels.count == 1)
+        let channel = try #require(channels.first?.objectValue)
+        #expect(channel.keys.prefix(3) == ["thread_id", "bytes_read", "num_read_ops"])
+        #expect(channel["num_read_ops"] == 2 && channel["bytes_read"] == 4608)
+
+        let withReset = try await harness.call("bdev_get_iostat", ["names": ["M0"], "reset_mode": "maxmin"])
+        let before = try #require(withReset.objectValue?["bdevs"]?.arrayValue?.first?.objectValue)
+        #expect(before["max_read_latency_ticks"] == 300 && before["min_read_latency_ticks"] == 100)
+        let after = try #require(
+            try await harness.call("bdev_get_iostat", ["names": ["M0"]]).objectValue?["bdevs"]?.arrayValue?.first
+        )
+        #expect(after.objectValue?["num_read_ops"] == 2 && after.objectValue?["max_read_latency_ticks"] == 0)
+
+        #expect(await harness.error("bdev_reset_iostat", ["name": "nothing"]) == .errno(19))
+        #expect(await harness.error("bdev_reset_iostat", ["mode": "some"]) == .decodeFailed)
+        #expect(try await harness.call("bdev_reset_iostat", ["name": "nothing", "mode": "none"]) == true)
+        #expect(try await harness.call("bdev_reset_iostat", ["name": "M0"]) == true)
+        #expect(accounting.statistics == .zero)
         await harness.shutdown()
     }
 }

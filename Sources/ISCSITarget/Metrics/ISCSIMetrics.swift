@@ -1,7 +1,9 @@
+import BlockDevice
 import NIOCore
 import Synchronization
 
-/// The Prometheus metrics of the data plane (`--metrics`): per target, initiator and LUN command counters.
+/// The Prometheus metrics of the data plane (`--metrics`): per target, initiator and LUN command counters, and
+/// the block devices' I/O statistics (the per-loop counters `bdev_get_iostat` sums).
 ///
 /// Connections count into ``ConnectionMetrics`` objects of their own, on their own event loop, with plain
 /// integer adds. Each event loop has one ``LoopMetrics`` shard listing its connections; a scrape runs on every
@@ -14,8 +16,12 @@ public final class ISCSIMetrics: Sendable {
     }
 
     private let shards = Mutex<[ObjectIdentifier: Shard]>([:])
+    private let blockDevices: BlockDeviceRegistry?
 
-    public init() {}
+    /// - Parameter blockDevices: the devices whose I/O statistics scrapes report; none when nil.
+    public init(blockDevices: BlockDeviceRegistry? = nil) {
+        self.blockDevices = blockDevices
+    }
 
     /// The shard of `loop`, created on first use. Must run on `loop`.
     func shard(of loop: any EventLoop) -> LoopMetrics {
@@ -40,8 +46,17 @@ public final class ISCSIMetrics: Sendable {
         }
     }
 
-    /// The Prometheus text exposition of ``snapshot(on:)``.
+    /// The I/O statistics of each block device that keeps them, by device name.
+    public func deviceStatistics() -> [(name: String, statistics: BlockIOAccounting.Statistics)] {
+        (self.blockDevices?.devices ?? []).compactMap { device in
+            device.ioAccounting.map { (device.name, $0.statistics) }
+        }
+    }
+
+    /// The Prometheus text exposition of ``snapshot(on:)`` and ``deviceStatistics()``.
     public func exposition(on eventLoop: any EventLoop) -> EventLoopFuture<String> {
-        self.snapshot(on: eventLoop).map { PrometheusExposition.render($0) }
+        self.snapshot(on: eventLoop).map { series in
+            PrometheusExposition.render(series) + PrometheusExposition.render(devices: self.deviceStatistics())
+        }
     }
 }

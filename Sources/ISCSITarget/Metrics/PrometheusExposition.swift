@@ -1,4 +1,6 @@
-/// Prometheus' text exposition format (version 0.0.4) of the command counters.
+import BlockDevice
+
+/// Prometheus' text exposition format (version 0.0.4) of the command counters and the block device statistics.
 ///
 /// Written here rather than through swift-prometheus: its histograms take a lock per observation, and the
 /// data plane must not; what a scrape prints is a few families of counters and one histogram.
@@ -37,6 +39,39 @@ public enum PrometheusExposition {
             text += "\(name)_bucket{\(labels),le=\"+Inf\"} \(counters.commands)\n"
             text += "\(name)_sum{\(labels)} \(Self.seconds(nanoseconds: counters.latencySumNanoseconds))\n"
             text += "\(name)_count{\(labels)} \(counters.commands)\n"
+        }
+        return text
+    }
+
+    /// The block device families, in the order they are printed; each has a series per device and kind of I/O.
+    static let deviceFamilies:
+        [(name: String, help: String, value: @Sendable (BlockIOAccounting.KindStatistics) -> UInt64)] = [
+            ("iscsi_bdev_operations_total", "Block I/Os completed by the device.", { $0.operations }),
+            ("iscsi_bdev_bytes_total", "Bytes the device's block I/Os moved (unmapped, for unmaps).", { $0.bytes }),
+        ]
+    static let deviceLatencyName = "iscsi_bdev_latency_seconds_total"
+
+    /// The block device families of `devices` (bdev_get_iostat's counters: reads, writes with write zeroes,
+    /// unmaps), devices sorted by name. bdev_reset_iostat resets them, as Prometheus allows counters to.
+    public static func render(devices: [(name: String, statistics: BlockIOAccounting.Statistics)]) -> String {
+        let rows = devices.sorted { $0.name < $1.name }.flatMap { device in
+            let statistics = device.statistics
+            let name = Self.escaped(device.name)
+            return [("read", statistics.read), ("write", statistics.write), ("unmap", statistics.unmap)].map {
+                (labels: "bdev=\"\(name)\",kind=\"\($0.0)\"", kind: $0.1)
+            }
+        }
+        var text = ""
+        for family in Self.deviceFamilies {
+            text += "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) counter\n"
+            for row in rows {
+                text += "\(family.name){\(row.labels)} \(family.value(row.kind))\n"
+            }
+        }
+        let name = Self.deviceLatencyName
+        text += "# HELP \(name) The summed latencies of the device's block I/Os.\n# TYPE \(name) counter\n"
+        for row in rows {
+            text += "\(name){\(row.labels)} \(Self.seconds(nanoseconds: row.kind.latencyTicks))\n"
         }
         return text
     }

@@ -60,6 +60,20 @@ enum BdevCommands {
             output: .dict
         ),
         .rpc(
+            "bdev_reset_iostat",
+            "Reset I/O statistics of all block devices, or of one",
+            arguments: [
+                .option("-b", "--name", help: "Name of one device"),
+                .option(
+                    "-m",
+                    "--mode",
+                    choices: ["all", "maxmin", "error", "none"],
+                    help: "Which counters to reset (default all)"
+                ),
+            ],
+            params: ["name", "mode"]
+        ),
+        .rpc(
             "bdev_set_qos_limit",
             "Set rate limits on a block device (0 removes a limit)",
             arguments: [

@@ -43,6 +43,7 @@ struct Application {
         logger.notice("Total cores available: \(selection.cores.count)")
         ISCSIDataPlane.keepFreedBuffersInHeap()
         let group = MultiThreadedEventLoopGroup(pinnedCPUIDs: selection.loopOrder)
+        await ISCSITargetService.claimStatisticsShards(of: group)
         for core in selection.cores {
             logger.notice("Reactor started on core \(core)")
         }
@@ -57,7 +58,7 @@ struct Application {
             logger: Logger(label: "iscsi"),
             reservationStates: ReservationStateDirectory(path: options.stateDirectory, logger: Logger(label: "scsi"))
         )
-        let metrics = options.metricsEndpoint.map { _ in ISCSIMetrics() }
+        let metrics = options.metricsEndpoint.map { _ in ISCSIMetrics(blockDevices: service.blockDevices) }
         service.setConnectionAcceptor(
             ISCSIDataPlane(configuration: service.configuration, connections: service.connections, metrics: metrics)
         )
