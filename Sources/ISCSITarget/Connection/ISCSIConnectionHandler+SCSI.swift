@@ -25,7 +25,8 @@ extension ISCSIConnectionHandler {
             isWrite: command.isWrite
         )
         let preparation = device.prepare(scsiCommand, nexus: &nexus)
-        self.session?.nexus = nexus
+        // Consumed: a copy would retain (and later release) each of the nexus's fields.
+        self.session?.nexus = consume nexus
         switch preparation {
         case .completed(let completion):
             self.finish(
@@ -128,17 +129,21 @@ extension ISCSIConnectionHandler {
     /// Executes a command whose data-out has all arrived, and answers it.
     private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
-        var dataIn = self.encoder.payloadBuffer(
-            capacity: Self.dataInCapacity(of: write.prepared),
-            allocator: context.channel.allocator
-        )
+        // A command that returns no data (a write) gets no buffer: `finish` would drop it unsent.
+        var dataIn =
+            write.command.isRead && write.prepared.dataInLimit > 0
+            ? self.encoder.payloadBuffer(
+                capacity: Self.dataInCapacity(of: write.prepared),
+                allocator: context.channel.allocator
+            )
+            : ByteBuffer()
         if device.canSubmit(write.prepared, dataOut: write.segments) {
-            self.session?.nexus = nexus
+            self.session?.nexus = consume nexus
             self.submit(write, to: device, dataIn: consume dataIn, context: context)
             return
         }
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
-        self.session?.nexus = nexus
+        self.session?.nexus = consume nexus
         self.finish(
             write.command,
             with: completion,
