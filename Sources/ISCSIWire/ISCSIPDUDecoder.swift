@@ -41,14 +41,12 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
     /// Throws `ISCSIWireError.dataSegmentTooLong` as `decode(buffer:)` does, so that a reader waiting for the
     /// rest of a PDU never waits for (or reserves room for) more than the limit.
     public func encodedLength(ofPDUAt buffer: ByteBuffer) throws -> Int? {
-        let start = buffer.readerIndex
-        guard let ahsWords = buffer.getInteger(at: start + 4, as: UInt8.self),
-            let lengthHigh = buffer.getInteger(at: start + 5, as: UInt8.self),
-            let lengthLow = buffer.getInteger(at: start + 6, as: UInt16.self)
-        else {
+        // Bytes 4-7 in one read: TotalAHSLength, then the 24-bit DataSegmentLength.
+        guard let lengths = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self) else {
             return nil
         }
-        let dataLength = Int(lengthHigh) << 16 | Int(lengthLow)
+        let ahsWords = lengths >> 24
+        let dataLength = Int(lengths & 0x00ff_ffff)
         guard dataLength <= self.configuration.maxDataSegmentLength else {
             throw ISCSIWireError.dataSegmentTooLong(length: dataLength, limit: self.configuration.maxDataSegmentLength)
         }
@@ -93,7 +91,9 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
         return try self.readHeaderPart(buffer: &buffer)
     }
 
-    /// `decodeHeaderPart(buffer:)` once the data segment length is known to be within the limit.
+    /// `decodeHeaderPart(buffer:)` once the data segment length is known to be within the limit. Inlined, as is
+    /// `decodeDataPart`, so that `decode(buffer:)`, which runs for every PDU, builds no `HeaderPart` in between.
+    @inline(__always)
     private func readHeaderPart(buffer: inout ByteBuffer) throws -> HeaderPart? {
         let start = buffer.readerIndex
         guard let header = ISCSIBasicHeaderSegment(buffer: buffer) else { return nil }
@@ -111,10 +111,10 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
         let hasDataDigest = self.configuration.dataDigest && dataLength > 0
         let headerPart = HeaderPart(
             header: header,
-            additionalHeaderSegments: buffer.getSlice(
-                at: start + ISCSIBasicHeaderSegment.byteCount,
-                length: header.totalAHSLength
-            ) ?? ByteBuffer(),
+            additionalHeaderSegments: header.totalAHSLength == 0
+                ? ByteBuffer()
+                : buffer.getSlice(at: start + ISCSIBasicHeaderSegment.byteCount, length: header.totalAHSLength)
+                    ?? ByteBuffer(),
             dataPartLength: dataLength + ISCSIPDU.paddingLength(forDataSegmentLength: dataLength)
                 + (hasDataDigest ? 4 : 0),
             hasDataDigest: hasDataDigest
@@ -128,6 +128,7 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
     /// arrived.
     ///
     /// Throws `dataDigestMismatch` with the PDU, after reading it: the stream goes on at the next PDU.
+    @inline(__always)
     public func decodeDataPart(of headerPart: HeaderPart, buffer: inout ByteBuffer) throws -> ISCSIPDU? {
         guard buffer.readableBytes >= headerPart.dataPartLength else { return nil }
         let start = buffer.readerIndex

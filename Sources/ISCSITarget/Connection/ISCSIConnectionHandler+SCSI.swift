@@ -38,16 +38,23 @@ extension ISCSIConnectionHandler {
                 context: context
             )
         case .ready(let prepared):
+            if command.data.readableBytes >= prepared.dataOutLength {
+                // No data-out, or all of it came as immediate data: run at once, without a pending write.
+                self.run(
+                    command,
+                    prepared: prepared,
+                    dataOut: command.data.readableBytes > 0 ? [command.data] : [],
+                    arrivalUptimeNanoseconds: arrival,
+                    context: context
+                )
+                return
+            }
             var write = PendingWrite(
                 command: command,
                 prepared: prepared,
                 maxBurstLength: Int(self.session?.parameters.maxBurstLength ?? 0)
             )
             write.arrivalUptimeNanoseconds = arrival
-            if write.isComplete {
-                self.run(write, context: context)
-                return
-            }
             let burst = write.nextBurst(targetTransferTag: self.nextTargetTransferTag())
             self.session?.tasks.insert(
                 TaskTable.Task(
@@ -86,7 +93,13 @@ extension ISCSIConnectionHandler {
             if let task = self.session?.tasks.remove(initiatorTaskTag: tag),
                 case .awaitingDataOut(let write) = task.payload
             {
-                self.run(write, context: context)
+                self.run(
+                    write.command,
+                    prepared: write.prepared,
+                    dataOut: write.segments,
+                    arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds,
+                    context: context
+                )
             }
         case .invalid:
             // The Data-Out does not fit the sequence (DataSN, offset, length or TTT). It is rejected and the task
@@ -126,30 +139,47 @@ extension ISCSIConnectionHandler {
         self.send(r2t.makePDU(), context: context)
     }
 
-    /// Executes a command whose data-out has all arrived, and answers it.
-    private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
+    /// Executes a command whose data-out has all arrived (`dataOut`, in order), and answers it.
+    private func run(
+        _ command: SCSICommandPDU,
+        prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
+        arrivalUptimeNanoseconds: UInt64,
+        context: ChannelHandlerContext
+    ) {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
         // A command that returns no data (a write) gets no buffer: `finish` would drop it unsent.
         var dataIn =
-            write.command.isRead && write.prepared.dataInLimit > 0
+            command.isRead && prepared.dataInLimit > 0
             ? self.encoder.payloadBuffer(
-                capacity: Self.dataInCapacity(of: write.prepared),
+                capacity: Self.dataInCapacity(of: prepared),
                 allocator: context.channel.allocator
             )
             : ByteBuffer()
-        if device.canSubmit(write.prepared, dataOut: write.segments) {
+        let wantedLength = prepared.transferLength ?? (command.isWrite ? prepared.dataOutLength : nil)
+        let meter = CommandMeter(arrivalUptimeNanoseconds: arrivalUptimeNanoseconds, prepared: prepared)
+        if device.canSubmit(prepared, dataOut: dataOut) {
             self.session?.nexus = consume nexus
-            self.submit(write, to: device, dataIn: consume dataIn, context: context)
+            self.submit(
+                command,
+                prepared: prepared,
+                dataOut: dataOut,
+                to: device,
+                dataIn: consume dataIn,
+                wantedLength: wantedLength,
+                meter: meter,
+                context: context
+            )
             return
         }
-        let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
+        let completion = device.execute(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         self.session?.nexus = consume nexus
         self.finish(
-            write.command,
+            command,
             with: completion,
             dataIn: consume dataIn,
-            wantedLength: write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil),
-            meter: CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared),
+            wantedLength: wantedLength,
+            meter: meter,
             context: context
         )
     }
@@ -158,12 +188,15 @@ extension ISCSIConnectionHandler {
     /// task waits in the task table, where it keeps its slot of the command window and task management can end it,
     /// until the device's completion comes back to this loop.
     private func submit(
-        _ write: PendingWrite,
+        _ command: SCSICommandPDU,
+        prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
         to device: SCSIDevice,
         dataIn: consuming ByteBuffer,
+        wantedLength: Int?,
+        meter: CommandMeter,
         context: ChannelHandlerContext
     ) {
-        let command = write.command
         self.session?.tasks.insert(
             TaskTable.Task(
                 initiatorTaskTag: command.initiatorTaskTag,
@@ -173,10 +206,8 @@ extension ISCSIConnectionHandler {
                 payload: .running
             )
         )
-        let wantedLength = write.prepared.transferLength ?? (command.isWrite ? write.prepared.dataOutLength : nil)
-        let meter = CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        device.submit(write.prepared, dataOut: write.segments, dataIn: consume dataIn, on: context.eventLoop) {
+        device.submit(prepared, dataOut: dataOut, dataIn: consume dataIn, on: context.eventLoop) {
             completion,
             dataIn in
             handler.value.finishSubmitted(
