@@ -38,15 +38,24 @@ extension ISCSIConnectionHandler {
                 context: context
             )
         case .ready(let prepared):
+            if prepared.dataOutLength == 0 {
+                self.run(command, prepared: prepared, dataOut: [], arrivalUptimeNanoseconds: arrival, context: context)
+                return
+            }
             if command.data.readableBytes >= prepared.dataOutLength {
-                // No data-out, or all of it came as immediate data: run at once, without a pending write.
+                // All the data-out came as immediate data: run at once, without a pending write, in the reused
+                // one-segment list (changed in place: nothing else holds it once a command has run, unless an
+                // asynchronous device still does, and then the change copies it).
+                self.immediateDataOut[0] = command.data
                 self.run(
                     command,
                     prepared: prepared,
-                    dataOut: command.data.readableBytes > 0 ? [command.data] : [],
+                    dataOut: self.immediateDataOut,
                     arrivalUptimeNanoseconds: arrival,
                     context: context
                 )
+                // Lets go of the receive buffer the data is a slice of, so that NIO can reuse it.
+                self.immediateDataOut[0] = ByteBuffer()
                 return
             }
             var write = PendingWrite(
