@@ -147,11 +147,17 @@ public struct SCSIDevice: Sendable {
         guard let device = prepared.logicalUnit?.blockDevice, let kind = prepared.operation.blockIOKind else {
             return self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         }
+        // A device without accounting (Malloc) needs no latency: no clock reads.
+        guard let accounting = device.ioAccounting else {
+            var completion = self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
+            completion.responseDelay = device.responseDelay(for: kind)
+            return completion
+        }
         let start = NIODeadline.now()
         var completion = self.run(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         let latency = UInt64(max(0, (NIODeadline.now() - start).nanoseconds))
         let bytes = kind == .read ? completion.dataInLength : prepared.dataOutLength
-        let throttle = device.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
+        let throttle = accounting.record(kind, bytes: bytes, latencyNanoseconds: latency)
         completion.responseDelay = device.responseDelay(for: kind) + throttle
         return completion
     }
