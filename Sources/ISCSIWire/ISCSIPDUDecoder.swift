@@ -41,14 +41,12 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
     /// Throws `ISCSIWireError.dataSegmentTooLong` as `decode(buffer:)` does, so that a reader waiting for the
     /// rest of a PDU never waits for (or reserves room for) more than the limit.
     public func encodedLength(ofPDUAt buffer: ByteBuffer) throws -> Int? {
-        let start = buffer.readerIndex
-        guard let ahsWords = buffer.getInteger(at: start + 4, as: UInt8.self),
-            let lengthHigh = buffer.getInteger(at: start + 5, as: UInt8.self),
-            let lengthLow = buffer.getInteger(at: start + 6, as: UInt16.self)
-        else {
+        // Bytes 4-7 in one read: TotalAHSLength, then the 24-bit DataSegmentLength.
+        guard let lengths = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt32.self) else {
             return nil
         }
-        let dataLength = Int(lengthHigh) << 16 | Int(lengthLow)
+        let ahsWords = lengths >> 24
+        let dataLength = Int(lengths & 0x00ff_ffff)
         guard dataLength <= self.configuration.maxDataSegmentLength else {
             throw ISCSIWireError.dataSegmentTooLong(length: dataLength, limit: self.configuration.maxDataSegmentLength)
         }
@@ -57,22 +55,51 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
             + (self.configuration.dataDigest && dataLength > 0 ? 4 : 0)
     }
 
+    /// A PDU's header part (BHS, AHS and header digest), decoded and checked, whose data part (the padded data
+    /// segment and its digest) may not have arrived yet.
+    ///
+    /// A reader that finds only the start of a PDU at the end of a receive buffer keeps this rather than a copy of
+    /// the bytes, so that a data segment arriving whole in the next buffer is a slice of that buffer.
+    public struct HeaderPart: Sendable {
+        /// The Basic Header Segment.
+        public var header: ISCSIBasicHeaderSegment
+        /// The raw AHS bytes, empty when there are none.
+        public var additionalHeaderSegments: ByteBuffer
+        /// The bytes of the data part on the wire: the padded data segment and its digest, 0 without a data segment.
+        public var dataPartLength: Int
+        /// Whether the data part ends with a data digest (decided by the configuration the header was decoded with).
+        var hasDataDigest: Bool
+    }
+
     public mutating func decode(buffer: inout ByteBuffer) throws -> ISCSIPDU? {
-        let start = buffer.readerIndex
         guard buffer.readableBytes >= ISCSIBasicHeaderSegment.byteCount,
             let totalLength = try self.encodedLength(ofPDUAt: buffer),
-            buffer.readableBytes >= totalLength
+            buffer.readableBytes >= totalLength,
+            let headerPart = try self.readHeaderPart(buffer: &buffer)
         else {
             return nil
         }
-        guard let header = ISCSIBasicHeaderSegment(buffer: buffer) else { return nil }
-        let ahsLength = header.totalAHSLength
-        let dataLength = header.dataSegmentLength
-        let headerLength = ISCSIBasicHeaderSegment.byteCount + ahsLength
-        let headerDigestLength = self.configuration.headerDigest ? 4 : 0
-        let paddedDataLength = dataLength + ISCSIPDU.paddingLength(forDataSegmentLength: dataLength)
-        let dataDigestLength = self.configuration.dataDigest && dataLength > 0 ? 4 : 0
+        return try self.decodeDataPart(of: headerPart, buffer: &buffer)
+    }
 
+    /// Decodes the header part of the PDU at the reader index of `buffer` (checking its header digest) and moves the
+    /// reader index past it; nil, with nothing read, until the whole header part has arrived.
+    ///
+    /// Throws `dataSegmentTooLong` as ``encodedLength(ofPDUAt:)`` does, and `headerDigestMismatch`.
+    public func decodeHeaderPart(buffer: inout ByteBuffer) throws -> HeaderPart? {
+        guard try self.encodedLength(ofPDUAt: buffer) != nil else { return nil }
+        return try self.readHeaderPart(buffer: &buffer)
+    }
+
+    /// `decodeHeaderPart(buffer:)` once the data segment length is known to be within the limit. Inlined, as is
+    /// `decodeDataPart`, so that `decode(buffer:)`, which runs for every PDU, builds no `HeaderPart` in between.
+    @inline(__always)
+    private func readHeaderPart(buffer: inout ByteBuffer) throws -> HeaderPart? {
+        let start = buffer.readerIndex
+        guard let header = ISCSIBasicHeaderSegment(buffer: buffer) else { return nil }
+        let headerLength = ISCSIBasicHeaderSegment.byteCount + header.totalAHSLength
+        let headerDigestLength = self.configuration.headerDigest ? 4 : 0
+        guard buffer.readableBytes >= headerLength + headerDigestLength else { return nil }
         if self.configuration.headerDigest {
             let computed = CRC32C.checksum(buffer, at: start, length: headerLength)
             let received = buffer.getInteger(at: start + headerLength, endianness: .little, as: UInt32.self) ?? 0
@@ -80,20 +107,42 @@ public struct ISCSIPDUDecoder: NIOSingleStepByteToMessageDecoder {
                 throw ISCSIWireError.headerDigestMismatch(expected: computed, received: received)
             }
         }
-        guard let ahs = buffer.getSlice(at: start + ISCSIBasicHeaderSegment.byteCount, length: ahsLength),
-            let data = buffer.getSlice(at: start + headerLength + headerDigestLength, length: dataLength)
-        else {
-            return nil
-        }
+        let dataLength = header.dataSegmentLength
+        let hasDataDigest = self.configuration.dataDigest && dataLength > 0
+        let headerPart = HeaderPart(
+            header: header,
+            additionalHeaderSegments: header.totalAHSLength == 0
+                ? ByteBuffer()
+                : buffer.getSlice(at: start + ISCSIBasicHeaderSegment.byteCount, length: header.totalAHSLength)
+                    ?? ByteBuffer(),
+            dataPartLength: dataLength + ISCSIPDU.paddingLength(forDataSegmentLength: dataLength)
+                + (hasDataDigest ? 4 : 0),
+            hasDataDigest: hasDataDigest
+        )
+        buffer.moveReaderIndex(forwardBy: headerLength + headerDigestLength)
+        return headerPart
+    }
+
+    /// Completes the PDU of `headerPart` with its data part at the reader index of `buffer` (the data segment is a
+    /// slice of `buffer`) and moves the reader index past it; nil, with nothing read, until the whole data part has
+    /// arrived.
+    ///
+    /// Throws `dataDigestMismatch` with the PDU, after reading it: the stream goes on at the next PDU.
+    @inline(__always)
+    public func decodeDataPart(of headerPart: HeaderPart, buffer: inout ByteBuffer) throws -> ISCSIPDU? {
+        guard buffer.readableBytes >= headerPart.dataPartLength else { return nil }
+        let start = buffer.readerIndex
+        let dataLength = headerPart.header.dataSegmentLength
+        let data = buffer.getSlice(at: start, length: dataLength) ?? ByteBuffer()
         let dataDigestMatches =
-            dataDigestLength == 0
-            || self.dataDigestMatches(
-                in: buffer,
-                at: start + headerLength + headerDigestLength,
-                paddedLength: paddedDataLength
-            )
-        buffer.moveReaderIndex(forwardBy: totalLength)
-        let pdu = ISCSIPDU(header: header, additionalHeaderSegments: ahs, dataSegment: data)
+            !headerPart.hasDataDigest
+            || self.dataDigestMatches(in: buffer, at: start, paddedLength: headerPart.dataPartLength - 4)
+        buffer.moveReaderIndex(forwardBy: headerPart.dataPartLength)
+        let pdu = ISCSIPDU(
+            header: headerPart.header,
+            additionalHeaderSegments: headerPart.additionalHeaderSegments,
+            dataSegment: data
+        )
         guard dataDigestMatches else {
             throw ISCSIWireError.dataDigestMismatch(pdu)
         }

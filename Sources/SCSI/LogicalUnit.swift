@@ -17,6 +17,9 @@ public final class LogicalUnit: Sendable {
     /// The block device's ``BlockDevice/ioAccounting``, kept here so that counting an I/O borrows it: the
     /// protocol getter returns it retained, a retain and a release per I/O of an object every event loop shares.
     let ioAccounting: BlockIOAccounting?
+    /// `blockDevice` as an asynchronous block device, when it is one: looked up once here, since a dynamic cast per
+    /// command costs a protocol conformance lookup (about 400 instructions).
+    let asynchronousBlockDevice: (any AsynchronousBlockDevice)?
     /// The T10 vendor identification (8 bytes in INQUIRY, space padded).
     public let vendor: String
     /// The product identification (16 bytes in INQUIRY); SPDK reports the block device's product name.
@@ -62,6 +65,7 @@ public final class LogicalUnit: Sendable {
         self.id = id
         self.blockDevice = blockDevice
         self.ioAccounting = blockDevice.ioAccounting
+        self.asynchronousBlockDevice = blockDevice as? any AsynchronousBlockDevice
         self.vendor = vendor
         self.product = product ?? blockDevice.productName
         self.revision = revision

@@ -9,7 +9,7 @@ extension SCSIDevice {
     /// ``execute(_:dataOut:dataIn:nexus:)``.
     public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
         guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
-            logicalUnit.blockDevice is any AsynchronousBlockDevice
+            logicalUnit.asynchronousBlockDevice != nil
         else {
             return false
         }
@@ -44,7 +44,7 @@ extension SCSIDevice {
         completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
     ) {
         guard let logicalUnit = prepared.logicalUnit,
-            let device = logicalUnit.blockDevice as? any AsynchronousBlockDevice,
+            let device = logicalUnit.asynchronousBlockDevice,
             let kind = prepared.operation.blockIOKind
         else {
             preconditionFailure("submit(_:) of a command canSubmit(_:) refuses")

@@ -99,6 +99,59 @@ import Testing
         }
     }
 
+    @Test func aDataSegmentArrivingWholeAfterItsHeaderIsASliceOfItsRead() throws {
+        let command = SCSICommandPDU(
+            isRead: false,
+            isWrite: true,
+            logicalUnitNumber: 0,
+            initiatorTaskTag: 7,
+            expectedDataTransferLength: 4096,
+            cmdSN: 1,
+            expStatSN: 1,
+            cdb: InlineArray(repeating: 0),
+            data: ByteBuffer(repeating: 0xA5, count: 4096)
+        ).makePDU()
+        let input = self.encoded([command])
+        let header = try #require(input.getSlice(at: 0, length: ISCSIBasicHeaderSegment.byteCount))
+        let data = try #require(input.getSlice(at: ISCSIBasicHeaderSegment.byteCount, length: 4096))
+        var reader = PDUReader()
+        reader.receive(header)
+        #expect(try reader.nextPDU() == nil)
+        reader.receive(data)
+        let pdu = try #require(try reader.nextPDU())
+        #expect(pdu == command)
+        let sliceStart = pdu.dataSegment.withUnsafeReadableBytes { $0.baseAddress }
+        #expect(sliceStart == data.withUnsafeReadableBytes { $0.baseAddress }, "not copied")
+        #expect(reader.bufferedBytes == 0)
+    }
+
+    @Test func cutsPDUsDeliveredOneByteAtATime() throws {
+        let pdus = (1...3).map { index in
+            NOPOutPDU(
+                initiatorTaskTag: UInt32(index),
+                cmdSN: 1,
+                expStatSN: 1,
+                data: ByteBuffer(bytes: (0..<(45 * index)).map { UInt8(truncatingIfNeeded: $0) })
+            ).makePDU()
+        }
+        let input = self.encoded(pdus, encoder: ISCSIPDUEncoder(headerDigest: true, dataDigest: true))
+        let configuration = ISCSIPDUDecoder.Configuration(
+            maxDataSegmentLength: 8192,
+            headerDigest: true,
+            dataDigest: true
+        )
+        var reader = PDUReader(decoder: ISCSIPDUDecoder(configuration: configuration))
+        var decoded: [ISCSIPDU] = []
+        for offset in 0..<input.readableBytes {
+            reader.receive(try #require(input.getSlice(at: offset, length: 1)))
+            while let pdu = try reader.nextPDU() {
+                decoded.append(pdu)
+            }
+        }
+        #expect(decoded == pdus)
+        #expect(reader.bufferedBytes == 0)
+    }
+
     @Test func rejectsAnOversizedSegmentBeforeItArrives() throws {
         let nop = NOPOutPDU(initiatorTaskTag: 1, cmdSN: 1, expStatSN: 1, data: ByteBuffer(repeating: 1, count: 9000))
         let input = self.encoded([nop.makePDU()])

@@ -25,7 +25,8 @@ extension ISCSIConnectionHandler {
             isWrite: command.isWrite
         )
         let preparation = device.prepare(scsiCommand, nexus: &nexus)
-        self.session?.nexus = nexus
+        // Consumed: a copy would retain (and later release) each of the nexus's fields.
+        self.session?.nexus = consume nexus
         switch preparation {
         case .completed(let completion):
             self.finish(
@@ -37,16 +38,32 @@ extension ISCSIConnectionHandler {
                 context: context
             )
         case .ready(let prepared):
+            if prepared.dataOutLength == 0 {
+                self.run(command, prepared: prepared, dataOut: [], arrivalUptimeNanoseconds: arrival, context: context)
+                return
+            }
+            if command.data.readableBytes >= prepared.dataOutLength {
+                // All the data-out came as immediate data: run at once, without a pending write, in the reused
+                // one-segment list (changed in place: nothing else holds it once a command has run, unless an
+                // asynchronous device still does, and then the change copies it).
+                self.immediateDataOut[0] = command.data
+                self.run(
+                    command,
+                    prepared: prepared,
+                    dataOut: self.immediateDataOut,
+                    arrivalUptimeNanoseconds: arrival,
+                    context: context
+                )
+                // Lets go of the receive buffer the data is a slice of, so that NIO can reuse it.
+                self.immediateDataOut[0] = ByteBuffer()
+                return
+            }
             var write = PendingWrite(
                 command: command,
                 prepared: prepared,
                 maxBurstLength: Int(self.session?.parameters.maxBurstLength ?? 0)
             )
             write.arrivalUptimeNanoseconds = arrival
-            if write.isComplete {
-                self.run(write, context: context)
-                return
-            }
             let burst = write.nextBurst(targetTransferTag: self.nextTargetTransferTag())
             self.session?.tasks.insert(
                 TaskTable.Task(
@@ -85,7 +102,13 @@ extension ISCSIConnectionHandler {
             if let task = self.session?.tasks.remove(initiatorTaskTag: tag),
                 case .awaitingDataOut(let write) = task.payload
             {
-                self.run(write, context: context)
+                self.run(
+                    write.command,
+                    prepared: write.prepared,
+                    dataOut: write.segments,
+                    arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds,
+                    context: context
+                )
             }
         case .invalid:
             // The Data-Out does not fit the sequence (DataSN, offset, length or TTT). It is rejected and the task
@@ -125,26 +148,47 @@ extension ISCSIConnectionHandler {
         self.send(r2t.makePDU(), context: context)
     }
 
-    /// Executes a command whose data-out has all arrived, and answers it.
-    private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
+    /// Executes a command whose data-out has all arrived (`dataOut`, in order), and answers it.
+    private func run(
+        _ command: SCSICommandPDU,
+        prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
+        arrivalUptimeNanoseconds: UInt64,
+        context: ChannelHandlerContext
+    ) {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
-        var dataIn = self.encoder.payloadBuffer(
-            capacity: Self.dataInCapacity(of: write.prepared),
-            allocator: context.channel.allocator
-        )
-        if device.canSubmit(write.prepared, dataOut: write.segments) {
-            self.session?.nexus = nexus
-            self.submit(write, to: device, dataIn: consume dataIn, context: context)
+        // A command that returns no data (a write) gets no buffer: `finish` would drop it unsent.
+        var dataIn =
+            command.isRead && prepared.dataInLimit > 0
+            ? self.encoder.payloadBuffer(
+                capacity: Self.dataInCapacity(of: prepared),
+                allocator: context.channel.allocator
+            )
+            : ByteBuffer()
+        let wantedLength = prepared.transferLength ?? (command.isWrite ? prepared.dataOutLength : nil)
+        let meter = CommandMeter(arrivalUptimeNanoseconds: arrivalUptimeNanoseconds, prepared: prepared)
+        if device.canSubmit(prepared, dataOut: dataOut) {
+            self.session?.nexus = consume nexus
+            self.submit(
+                command,
+                prepared: prepared,
+                dataOut: dataOut,
+                to: device,
+                dataIn: consume dataIn,
+                wantedLength: wantedLength,
+                meter: meter,
+                context: context
+            )
             return
         }
-        let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
-        self.session?.nexus = nexus
+        let completion = device.execute(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
+        self.session?.nexus = consume nexus
         self.finish(
-            write.command,
+            command,
             with: completion,
             dataIn: consume dataIn,
-            wantedLength: write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil),
-            meter: CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared),
+            wantedLength: wantedLength,
+            meter: meter,
             context: context
         )
     }
@@ -153,12 +197,15 @@ extension ISCSIConnectionHandler {
     /// task waits in the task table, where it keeps its slot of the command window and task management can end it,
     /// until the device's completion comes back to this loop.
     private func submit(
-        _ write: PendingWrite,
+        _ command: SCSICommandPDU,
+        prepared: SCSIPreparedCommand,
+        dataOut: [ByteBuffer],
         to device: SCSIDevice,
         dataIn: consuming ByteBuffer,
+        wantedLength: Int?,
+        meter: CommandMeter,
         context: ChannelHandlerContext
     ) {
-        let command = write.command
         self.session?.tasks.insert(
             TaskTable.Task(
                 initiatorTaskTag: command.initiatorTaskTag,
@@ -168,10 +215,8 @@ extension ISCSIConnectionHandler {
                 payload: .running
             )
         )
-        let wantedLength = write.prepared.transferLength ?? (command.isWrite ? write.prepared.dataOutLength : nil)
-        let meter = CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        device.submit(write.prepared, dataOut: write.segments, dataIn: consume dataIn, on: context.eventLoop) {
+        device.submit(prepared, dataOut: dataOut, dataIn: consume dataIn, on: context.eventLoop) {
             completion,
             dataIn in
             handler.value.finishSubmitted(

@@ -59,6 +59,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     /// Set when this connection leaves its session without failing it (logout, reinstatement): its peers go on.
     var leavesSessionQuietly = false
     @exclusivity(unchecked) var lastTargetTransferTag: UInt32 = 0
+    /// The data-out list of a command whose data-out is all immediate data, reused from command to command so that
+    /// a write allocates no array (see `executeSCSICommand`).
+    @exclusivity(unchecked) var immediateDataOut = [ByteBuffer()]
     var logoutDeadline: Scheduled<Void>?
     var loginDeadline: Scheduled<Void>?
     var keepalive: Keepalive?

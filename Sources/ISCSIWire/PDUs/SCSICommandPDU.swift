@@ -93,7 +93,9 @@ public struct SCSICommandPDU: ISCSIPDUConvertible {
         self.extendedCDB = ByteBuffer()
         self.expectedBidirectionalReadDataLength = nil
         self.data = pdu.dataSegment
-        try self.parseAdditionalHeaderSegments(pdu.additionalHeaderSegments)
+        if pdu.additionalHeaderSegments.readableBytes > 0 {
+            try self.parseAdditionalHeaderSegments(pdu.additionalHeaderSegments)
+        }
     }
 
     /// Reads the Extended CDB and Bidirectional Read Expected Data Transfer Length AHSs (RFC 7143 §11.2.2).
