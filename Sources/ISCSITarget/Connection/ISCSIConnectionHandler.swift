@@ -272,7 +272,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     }
 
     /// The gathered output with `room` more bytes to add: the batch's buffer, unless it would grow past
-    /// `gatheredOutputLimit` (it is written first), else the spare buffer, else a new one.
+    /// `gatheredOutputLimit` (it is written first), else the spare buffer (cleared), else a new one.
     private func takeGatheredOutput(room: Int, context: ChannelHandlerContext) -> ByteBuffer {
         if let gathered = self.gatheredOutput.take() {
             guard gathered.readableBytes + room > Self.gatheredOutputLimit else { return gathered }
@@ -280,7 +280,8 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         }
         let capacity = max(room, Self.gatheredOutputCapacity)
         guard var spare = self.spareOutput.take() else { return context.channel.allocator.buffer(capacity: capacity) }
-        spare.clear(minimumCapacity: capacity)
+        // As large as the spare: a buffer the channel still holds is replaced by one that need not grow again.
+        spare.clear(minimumCapacity: max(capacity, spare.capacity))
         return spare
     }
 
