@@ -7,8 +7,7 @@ extension SCSIDevice {
     /// block device is an ``AsynchronousBlockDevice``, with all its data-out at hand. Other commands run with
     /// ``execute(_:dataOut:dataIn:nexus:)``.
     public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
-        guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
-            logicalUnit.blockDevice is any AsynchronousBlockDevice
+        guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved, logicalUnit.asynchronousBlockDevice != nil
         else {
             return false
         }
@@ -41,7 +40,7 @@ extension SCSIDevice {
         completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
     ) {
         guard let logicalUnit = prepared.logicalUnit,
-            let device = logicalUnit.blockDevice as? any AsynchronousBlockDevice,
+            let device = logicalUnit.asynchronousBlockDevice,
             let kind = prepared.operation.blockIOKind
         else {
             preconditionFailure("submit(_:) of a command canSubmit(_:) refuses")

@@ -133,7 +133,7 @@ extension ISCSIConnectionHandler {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
         let capacity = Self.dataInCapacity(of: write.prepared)
         if device.canSubmit(write.prepared, dataOut: write.segments) {
-            self.session?.nexus = nexus
+            self.session?.nexus = consume nexus
             let dataIn = self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator)
             self.submit(write, to: device, dataIn: dataIn, context: context)
             return
@@ -146,7 +146,7 @@ extension ISCSIConnectionHandler {
             ? self.takeGatheredOutput(forPayloadOf: capacity, context: context)
             : self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator)
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
-        self.session?.nexus = nexus
+        self.session?.nexus = consume nexus
         let wantedLength =
             write.prepared.transferLength ?? (write.command.isWrite ? write.prepared.dataOutLength : nil)
         let meter = CommandMeter(arrivalUptimeNanoseconds: write.arrivalUptimeNanoseconds, prepared: write.prepared)
