@@ -7,7 +7,8 @@ extension SCSIDevice {
     /// block device is an ``AsynchronousBlockDevice``, with all its data-out at hand. Other commands run with
     /// ``execute(_:dataOut:dataIn:nexus:)``.
     public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
-        guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved, logicalUnit.asynchronousBlockDevice != nil
+        guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
+            logicalUnit.asynchronousBlockDevice != nil
         else {
             return false
         }

@@ -132,19 +132,24 @@ extension ISCSIConnectionHandler {
     private func run(_ write: PendingWrite, context: ChannelHandlerContext) {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
         let capacity = Self.dataInCapacity(of: write.prepared)
+        // A command that returns no data (a write) gets no buffer: `finish` would drop it unsent.
+        let returnsData = write.command.isRead && capacity > 0
         if device.canSubmit(write.prepared, dataOut: write.segments) {
             self.session?.nexus = consume nexus
-            let dataIn = self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator)
+            let dataIn =
+                returnsData
+                ? self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator) : ByteBuffer()
             self.submit(write, to: device, dataIn: dataIn, context: context)
             return
         }
         let isGathered =
-            write.command.isRead && capacity > 0
-            && capacity <= min(Self.gatheredReadLimit, self.session?.maxSendSegmentLength ?? 0)
-        var dataIn =
-            isGathered
-            ? self.takeGatheredOutput(forPayloadOf: capacity, context: context)
-            : self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator)
+            returnsData && capacity <= min(Self.gatheredReadLimit, self.session?.maxSendSegmentLength ?? 0)
+        var dataIn = ByteBuffer()
+        if isGathered {
+            dataIn = self.takeGatheredOutput(forPayloadOf: capacity, context: context)
+        } else if returnsData {
+            dataIn = self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator)
+        }
         let completion = device.execute(write.prepared, dataOut: write.segments, dataIn: &dataIn, nexus: &nexus)
         self.session?.nexus = consume nexus
         let wantedLength =
@@ -207,7 +212,7 @@ extension ISCSIConnectionHandler {
             expCmdSN: numbers.expCmdSN,
             maxCmdSN: numbers.maxCmdSN
         )
-        let isEncoded = self.encoder.encode(header.makePDU(), intoFrontOf: &dataIn)
+        let isEncoded = self.encoder.encode(header: header.makeHeader(), intoFrontOf: &dataIn)
         assert(isEncoded, "the gathered output keeps room for the header in front of the data")
         self.returnGatheredOutput(encoded: dataIn)
         return true
@@ -412,7 +417,7 @@ extension ISCSIConnectionHandler {
                     expCmdSN: numbers.expCmdSN,
                     maxCmdSN: numbers.maxCmdSN
                 )
-                if self.encoder.encode(header.makePDU(), intoFrontOf: &dataIn) {
+                if self.encoder.encode(header: header.makeHeader(), intoFrontOf: &dataIn) {
                     _ = self.takeStatSN()
                     self.send(encoded: dataIn, context: context)
                     return
