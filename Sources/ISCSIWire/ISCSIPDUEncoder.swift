@@ -60,11 +60,16 @@ public struct ISCSIPDUEncoder: Sendable {
     ///
     /// Keep `payload` uniquely referenced (pass it on with `consume`), or writing the header copies it.
     public func encode(_ pdu: ISCSIPDU, intoFrontOf payload: inout ByteBuffer) -> Bool {
-        guard pdu.additionalHeaderSegments.readableBytes == 0, payload.readerIndex >= self.headerReservation else {
-            return false
-        }
+        guard pdu.additionalHeaderSegments.readableBytes == 0 else { return false }
+        return self.encode(header: pdu.header, intoFrontOf: &payload)
+    }
+
+    /// `encode(_:intoFrontOf:)` for a PDU without AHS given by its header alone (say `SCSIDataInPDU.makeHeader()`),
+    /// which spares building the PDU around it.
+    public func encode(header: ISCSIBasicHeaderSegment, intoFrontOf payload: inout ByteBuffer) -> Bool {
+        guard payload.readerIndex >= self.headerReservation else { return false }
         let dataLength = payload.readableBytes
-        var header = pdu.header
+        var header = header
         header.totalAHSLength = 0
         header.dataSegmentLength = dataLength
         let start = payload.readerIndex - self.headerReservation

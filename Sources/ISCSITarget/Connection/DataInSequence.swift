@@ -40,7 +40,7 @@ struct DataInSequence {
 
     /// The one Data-In PDU of a command whose `length` bytes of data fit in a single PDU and which ended
     /// with `finalStatus`, without its data segment: the caller encodes it in front of the data
-    /// (`ISCSIPDUEncoder.encode(_:intoFrontOf:)`). Its fields are those `nextPDU` would give.
+    /// (`ISCSIPDUEncoder.encode(header:intoFrontOf:)`). Its fields are those `nextPDU` would give.
     static func onlyPDUHeader(
         initiatorTaskTag: UInt32,
         logicalUnitNumber: UInt64,

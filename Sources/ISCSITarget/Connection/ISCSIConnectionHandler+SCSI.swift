@@ -149,6 +149,9 @@ extension ISCSIConnectionHandler {
     }
 
     /// Executes a command whose data-out has all arrived (`dataOut`, in order), and answers it.
+    ///
+    /// A small read (at most `gatheredReadLimit` bytes, in one Data-In) on a synchronous device reads straight into
+    /// the connection's gathered output, behind the other responses of the batch: no buffer and no write of its own.
     private func run(
         _ command: SCSICommandPDU,
         prepared: SCSIPreparedCommand,
@@ -157,32 +160,50 @@ extension ISCSIConnectionHandler {
         context: ChannelHandlerContext
     ) {
         guard let device = self.session?.device, var nexus = self.session?.nexus.take() else { return }
+        let capacity = Self.dataInCapacity(of: prepared)
         // A command that returns no data (a write) gets no buffer: `finish` would drop it unsent.
-        var dataIn =
-            command.isRead && prepared.dataInLimit > 0
-            ? self.encoder.payloadBuffer(
-                capacity: Self.dataInCapacity(of: prepared),
-                allocator: context.channel.allocator
-            )
-            : ByteBuffer()
+        let returnsData = command.isRead && capacity > 0
         let wantedLength = prepared.transferLength ?? (command.isWrite ? prepared.dataOutLength : nil)
         let meter = CommandMeter(arrivalUptimeNanoseconds: arrivalUptimeNanoseconds, prepared: prepared)
         if device.canSubmit(prepared, dataOut: dataOut) {
             self.session?.nexus = consume nexus
+            let dataIn =
+                returnsData
+                ? self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator) : ByteBuffer()
             self.submit(
                 command,
                 prepared: prepared,
                 dataOut: dataOut,
                 to: device,
-                dataIn: consume dataIn,
+                dataIn: dataIn,
                 wantedLength: wantedLength,
                 meter: meter,
                 context: context
             )
             return
         }
+        let isGathered =
+            returnsData && capacity <= min(Self.gatheredReadLimit, self.session?.maxSendSegmentLength ?? 0)
+        var dataIn = ByteBuffer()
+        if isGathered {
+            dataIn = self.takeGatheredOutput(forPayloadOf: capacity, context: context)
+        } else if returnsData {
+            dataIn = self.encoder.payloadBuffer(capacity: capacity, allocator: context.channel.allocator)
+        }
         let completion = device.execute(prepared, dataOut: dataOut, dataIn: &dataIn, nexus: &nexus)
         self.session?.nexus = consume nexus
+        if isGathered {
+            guard
+                !self.finishGatheredRead(
+                    command,
+                    with: completion,
+                    dataIn: &dataIn,
+                    wantedLength: wantedLength,
+                    meter: meter
+                )
+            else { return }
+            dataIn = self.returnGatheredOutput(removingPayloadOf: dataIn, context: context)
+        }
         self.finish(
             command,
             with: completion,
@@ -191,6 +212,47 @@ extension ISCSIConnectionHandler {
             meter: meter,
             context: context
         )
+    }
+
+    /// The largest read whose data goes into the gathered output (see `run(_:context:)`); larger reads keep a
+    /// buffer of their own, which a write hands to the kernel without copying it again.
+    static let gatheredReadLimit = 16 * 1024
+
+    /// Answers a read whose data the device wrote into the gathered output, when it ends in one Data-In PDU that
+    /// carries the status: its header goes in front of the data, and the gathered output is given back. Returns
+    /// false, having done nothing, for any other outcome (sense data, an error, a response delay, preempted tasks,
+    /// no data or more than one PDU of it).
+    private func finishGatheredRead(
+        _ command: SCSICommandPDU,
+        with completion: SCSICompletion,
+        dataIn: inout ByteBuffer,
+        wantedLength: Int?,
+        meter: CommandMeter
+    ) -> Bool {
+        let length = dataIn.readableBytes
+        guard completion.status == .good, completion.sense == nil, completion.responseDelay <= .zero,
+            completion.preemptedTasks == nil, length > 0, length <= self.session?.maxSendSegmentLength ?? 0
+        else {
+            return false
+        }
+        self.record(command, with: completion, dataInLength: length, meter: meter)
+        self.commandCompleted(isImmediate: command.isImmediate)
+        let numbers = self.sequenceNumbers()
+        let header = DataInSequence.onlyPDUHeader(
+            initiatorTaskTag: command.initiatorTaskTag,
+            logicalUnitNumber: command.logicalUnitNumber,
+            finalStatus: .init(
+                status: completion.status.rawValue,
+                residual: SCSIResidual(expected: command.expectedDataTransferLength, actual: wantedLength ?? length)
+            ),
+            statSN: self.takeStatSN(),
+            expCmdSN: numbers.expCmdSN,
+            maxCmdSN: numbers.maxCmdSN
+        )
+        let isEncoded = self.encoder.encode(header: header.makeHeader(), intoFrontOf: &dataIn)
+        assert(isEncoded, "the gathered output keeps room for the header in front of the data")
+        self.returnGatheredOutput(encoded: dataIn)
+        return true
     }
 
     /// Starts a command on an asynchronous block device (RBD): the loop goes on serving other commands, and the
@@ -285,18 +347,7 @@ extension ISCSIConnectionHandler {
         if let preempted = completion.preemptedTasks {
             self.abortPreemptedTasks(preempted, logicalUnitNumber: command.logicalUnitNumber)
         }
-        if let metrics = self.metrics {
-            let isGood = completion.status == .good
-            let now = NIODeadline.now().uptimeNanoseconds
-            let delay = UInt64(max(0, completion.responseDelay.nanoseconds))
-            metrics.record(
-                logicalUnitField: command.logicalUnitNumber,
-                readBytes: isGood && meter.readsBlocks ? dataIn.readableBytes : 0,
-                writtenBytes: isGood ? meter.writtenBytes : 0,
-                isError: completion.status == .checkCondition,
-                latencyNanoseconds: (now &- meter.arrivalUptimeNanoseconds) &+ delay
-            )
-        }
+        self.record(command, with: completion, dataInLength: dataIn.readableBytes, meter: meter)
         guard completion.responseDelay > .zero else {
             self.commandCompleted(isImmediate: command.isImmediate)
             // Moved, not copied: the Data-In header is written in front of the data in the same buffer.
@@ -327,6 +378,26 @@ extension ISCSIConnectionHandler {
                 isImmediate: command.isImmediate,
                 payload: .responseDeferred(response)
             )
+        )
+    }
+
+    /// Counts a command in this connection's metrics (when on), its latency including the response delay.
+    private func record(
+        _ command: SCSICommandPDU,
+        with completion: SCSICompletion,
+        dataInLength: Int,
+        meter: CommandMeter
+    ) {
+        guard let metrics = self.metrics else { return }
+        let isGood = completion.status == .good
+        let now = NIODeadline.now().uptimeNanoseconds
+        let delay = UInt64(max(0, completion.responseDelay.nanoseconds))
+        metrics.record(
+            logicalUnitField: command.logicalUnitNumber,
+            readBytes: isGood && meter.readsBlocks ? dataInLength : 0,
+            writtenBytes: isGood ? meter.writtenBytes : 0,
+            isError: completion.status == .checkCondition,
+            latencyNanoseconds: (now &- meter.arrivalUptimeNanoseconds) &+ delay
         )
     }
 
@@ -384,7 +455,7 @@ extension ISCSIConnectionHandler {
                     expCmdSN: numbers.expCmdSN,
                     maxCmdSN: numbers.maxCmdSN
                 )
-                if self.encoder.encode(header.makePDU(), intoFrontOf: &dataIn) {
+                if self.encoder.encode(header: header.makeHeader(), intoFrontOf: &dataIn) {
                     _ = self.takeStatSN()
                     self.send(encoded: dataIn, context: context)
                     return

@@ -73,10 +73,16 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     var pendingTargetAddress: String?
     private(set) var context: ChannelHandlerContext?
     @exclusivity(unchecked) private var needsFlush = false
-    /// Small PDUs encoded since the last write (see `send(_:context:)`).
+    /// Small PDUs encoded since the last write (see `send(_:context:)`), and the data-in of small reads
+    /// (see `takeGatheredOutput(forPayloadOf:context:)`).
     @exclusivity(unchecked) private var gatheredOutput: ByteBuffer?
+    /// The gathered output written last, kept to gather the next batch into: once the channel has written it and let
+    /// go, it is reused without an allocation (a buffer the channel still holds is not overwritten but replaced).
+    @exclusivity(unchecked) private var spareOutput: ByteBuffer?
     /// The first allocation of `gatheredOutput`: the SCSI Responses of a batch of 64 writes with header digests.
     static let gatheredOutputCapacity = 64 * (ISCSIBasicHeaderSegment.byteCount + 4)
+    /// The most gathered output held before it is written, which bounds the buffer a connection keeps for reuse.
+    static let gatheredOutputLimit = 64 * 1024
     /// Set while decoding waits for the outbound buffer to drain (reading is off meanwhile).
     private var isPausedForWritability = false
 
@@ -251,8 +257,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     func send(_ pdu: ISCSIPDU, context: ChannelHandlerContext) {
         self.needsFlush = true
         guard pdu.dataSegment.readableBytes > ISCSIPDUEncoder.inlineDataLimit else {
-            var gathered =
-                self.gatheredOutput.take() ?? context.channel.allocator.buffer(capacity: Self.gatheredOutputCapacity)
+            var gathered = self.takeGatheredOutput(room: self.encoder.encodedLength(of: pdu), context: context)
             self.encoder.encode(pdu, into: &gathered)
             self.gatheredOutput = gathered
             return
@@ -269,10 +274,77 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.needsFlush = true
     }
 
+    /// The gathered output with `room` more bytes to add: the batch's buffer, unless it would grow past
+    /// `gatheredOutputLimit` (it is written first), else the spare buffer (cleared), else a new one.
+    private func takeGatheredOutput(room: Int, context: ChannelHandlerContext) -> ByteBuffer {
+        if let gathered = self.gatheredOutput.take() {
+            guard gathered.readableBytes + room > Self.gatheredOutputLimit else { return gathered }
+            self.write(gathered: gathered, context: context)
+        }
+        let capacity = max(room, Self.gatheredOutputCapacity)
+        guard var spare = self.spareOutput.take() else { return context.channel.allocator.buffer(capacity: capacity) }
+        // As large as the spare: a buffer the channel still holds is replaced by one that need not grow again.
+        spare.clear(minimumCapacity: max(capacity, spare.capacity))
+        return spare
+    }
+
+    /// The gathered output with room at its end for one PDU whose data segment, of up to `capacity` bytes, the
+    /// caller writes in place (a small read's data-in, copied once: from the device into the batch's buffer).
+    ///
+    /// Like a buffer from `ISCSIPDUEncoder.payloadBuffer(capacity:allocator:)`, its readable bytes are the data
+    /// segment (none yet) and the room for the PDU's header precedes its reader index, behind the PDUs gathered
+    /// before. Give it back with `returnGatheredOutput(encoded:)` once the header is encoded in front of the data,
+    /// or with `returnGatheredOutput(removingPayloadOf:)`; nothing may be sent meanwhile.
+    func takeGatheredOutput(forPayloadOf capacity: Int, context: ChannelHandlerContext) -> ByteBuffer {
+        let reservation = self.encoder.headerReservation
+        // Header, data segment, padding and data digest.
+        let room = reservation + capacity + 3 + 4
+        var gathered = self.takeGatheredOutput(room: room, context: context)
+        gathered.reserveCapacity(minimumWritableBytes: room)
+        gathered.moveWriterIndex(forwardBy: reservation)
+        gathered.moveReaderIndex(to: gathered.writerIndex)
+        return gathered
+    }
+
+    /// Gives back the gathered output after `ISCSIPDUEncoder.encode(_:intoFrontOf:)` put a PDU's header in front of
+    /// the data written in place: the PDU goes out with the rest of the batch.
+    func returnGatheredOutput(encoded gathered: consuming ByteBuffer) {
+        gathered.moveReaderIndex(to: 0)
+        self.gatheredOutput = gathered
+        self.needsFlush = true
+    }
+
+    /// Gives back the gathered output without the data written in place, and returns that data in a buffer of its
+    /// own with room for a header in front (a copy: for the reads that do not end in one Data-In with status).
+    func returnGatheredOutput(removingPayloadOf gathered: consuming ByteBuffer, context: ChannelHandlerContext)
+        -> ByteBuffer
+    {
+        var payload = self.encoder.payloadBuffer(
+            capacity: gathered.readableBytes,
+            allocator: context.channel.allocator
+        )
+        payload.writeImmutableBuffer(gathered)
+        let headerStart = gathered.readerIndex - self.encoder.headerReservation
+        gathered.moveReaderIndex(to: 0)
+        gathered.moveWriterIndex(to: headerStart)
+        self.gatheredOutput = gathered
+        return payload
+    }
+
     /// Writes the small PDUs gathered since the last write, keeping them in order before what follows.
     private func writeGatheredOutput(context: ChannelHandlerContext) {
         guard let gathered = self.gatheredOutput.take() else { return }
+        self.write(gathered: gathered, context: context)
+    }
+
+    /// Writes `gathered`, and keeps it as the spare buffer to gather a later batch into.
+    private func write(gathered: ByteBuffer, context: ChannelHandlerContext) {
+        guard gathered.readableBytes > 0 else {
+            self.spareOutput = gathered
+            return
+        }
         context.write(self.wrapOutboundOut(gathered), promise: nil)
+        self.spareOutput = gathered
     }
 
     func flushIfNeeded(context: ChannelHandlerContext) {

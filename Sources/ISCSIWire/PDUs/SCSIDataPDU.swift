@@ -145,6 +145,12 @@ public struct SCSIDataInPDU: ISCSIPDUConvertible {
     }
 
     public func makePDU() -> ISCSIPDU {
+        ISCSIPDU(header: self.makeHeader(), dataSegment: self.data)
+    }
+
+    /// The PDU's Basic Header Segment without its DataSegmentLength, which the encoder fills in: for
+    /// `ISCSIPDUEncoder.encode(header:intoFrontOf:)`, which puts it in front of a data segment already in place.
+    public func makeHeader() -> ISCSIBasicHeaderSegment {
         var header = ISCSIBasicHeaderSegment(opcode: Self.opcode)
         header.isFinal = self.isFinal
         header.setBit(0x40, ofByte: 1, to: self.acknowledge)
@@ -163,7 +169,7 @@ public struct SCSIDataInPDU: ISCSIPDUConvertible {
         header.setUInt32(self.dataSN, at: 36)
         header.setUInt32(self.bufferOffset, at: 40)
         header.setUInt32(self.residualCount, at: 44)
-        return ISCSIPDU(header: header, dataSegment: self.data)
+        return header
     }
 }
 
