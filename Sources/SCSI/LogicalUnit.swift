@@ -20,6 +20,10 @@ public final class LogicalUnit: Sendable {
     /// `blockDevice` as an asynchronous block device, when it is one: looked up once here, since a dynamic cast per
     /// command costs a protocol conformance lookup (about 400 instructions).
     let asynchronousBlockDevice: (any AsynchronousBlockDevice)?
+    /// `blockDevice` when it compares and writes atomically by itself at its block size (RBD's one-sector
+    /// `rbd_aio_compare_and_write`, atomic across gateways); nil when COMPARE AND WRITE is emulated here. Looked up
+    /// once, as `asynchronousBlockDevice` is.
+    let atomicCompareAndWriteDevice: (any AtomicCompareAndWriteDevice)?
     /// The T10 vendor identification (8 bytes in INQUIRY, space padded).
     public let vendor: String
     /// The product identification (16 bytes in INQUIRY); SPDK reports the block device's product name.
@@ -66,6 +70,9 @@ public final class LogicalUnit: Sendable {
         self.blockDevice = blockDevice
         self.ioAccounting = blockDevice.ioAccounting
         self.asynchronousBlockDevice = blockDevice as? any AsynchronousBlockDevice
+        self.atomicCompareAndWriteDevice = (blockDevice as? any AtomicCompareAndWriteDevice).flatMap {
+            $0.maximumCompareAndWriteBlocks > 0 ? $0 : nil
+        }
         self.vendor = vendor
         self.product = product ?? blockDevice.productName
         self.revision = revision
@@ -160,17 +167,6 @@ public final class LogicalUnit: Sendable {
     /// LOGICAL BLOCKS field can name, emulated under the ``AtomicWriteGate``.
     var maximumCompareAndWriteBlocks: UInt8 {
         self.atomicCompareAndWriteDevice?.maximumCompareAndWriteBlocks ?? Self.maximumEmulatedCompareAndWriteBlocks
-    }
-
-    /// The block device, when it compares and writes atomically by itself at its block size (RBD's one-sector
-    /// `rbd_aio_compare_and_write`, atomic across gateways); nil when COMPARE AND WRITE is emulated here.
-    var atomicCompareAndWriteDevice: (any AtomicCompareAndWriteDevice)? {
-        guard let device = self.blockDevice as? any AtomicCompareAndWriteDevice,
-            device.maximumCompareAndWriteBlocks > 0
-        else {
-            return nil
-        }
-        return device
     }
 
     static let maximumEmulatedCompareAndWriteBlocks: UInt8 = 255
