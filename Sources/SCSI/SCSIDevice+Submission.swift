@@ -183,8 +183,8 @@ extension LogicalUnit {
         }
     }
 
-    /// ``unmap(_:parameters:)`` on an asynchronous device, one descriptor after the other; `completion` runs on
-    /// the device's thread.
+    /// ``unmap(_:parameters:)`` on an asynchronous device: the merged ranges (see ``Unmap/extents(of:)``) all in
+    /// flight at once; `completion` runs on the device's thread when the last ends.
     fileprivate func submitUnmap(
         _ command: Unmap,
         parameters: ByteBuffer,
@@ -194,36 +194,30 @@ extension LogicalUnit {
         guard command.parameterListLength > 0 else {
             return completion(.good())
         }
-        let descriptors: [(lba: UInt64, blocks: UInt32)]
+        let extents: [BlockExtent]
         do {
-            descriptors = try command.descriptors(in: parameters, for: self)
+            extents = Unmap.extents(of: try command.descriptors(in: parameters, for: self))
         } catch {
             return completion(.checkCondition(error.sense))
+        }
+        guard !extents.isEmpty else {
+            return completion(.good())
         }
         // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
         guard self.atomicWriteGate.tryEnterShared() else {
             return completion(self.unmap(command, parameters: parameters))
         }
-        self.submitUnmaps(descriptors.filter { $0.blocks > 0 }[...], on: device) { outcome in
+        let group = BlockIOGroup(count: extents.count) { failure in
             self.atomicWriteGate.leaveShared()
-            completion(outcome)
-        }
-    }
-
-    private func submitUnmaps(
-        _ descriptors: ArraySlice<(lba: UInt64, blocks: UInt32)>,
-        on device: any AsynchronousBlockDevice,
-        completion: @escaping @Sendable (SCSICompletion) -> Void
-    ) {
-        guard let descriptor = descriptors.first else {
-            return completion(.good())
-        }
-        let rest = Array(descriptors.dropFirst())
-        device.submitUnmap(lba: descriptor.lba, blocks: UInt64(descriptor.blocks)) { status in
-            guard case .success = status else {
-                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: descriptor.lba)))
+            guard let failure else {
+                return completion(.good())
             }
-            self.submitUnmaps(rest[...], on: device, completion: completion)
+            completion(.checkCondition(SenseData(failure: failure.status, direction: .write, lba: failure.lba)))
+        }
+        for extent in extents {
+            device.submitUnmap(lba: extent.lba, blocks: extent.blocks) { status in
+                group.complete(status, lba: extent.lba)
+            }
         }
     }
 
