@@ -16,6 +16,10 @@ import Synchronization
 /// the gate's lock, announces itself, and waits for the ordinary writes already under way to finish (a
 /// synchronous block I/O, or an asynchronous one, which leaves the gate from the device's thread). Ordinary writes arriving while it runs queue on the lock.
 ///
+/// An atomic command whose I/O is asynchronous enters with ``enterExclusive()`` and leaves with
+/// ``leaveExclusive()`` from the device's thread: it waits for the ordinary writes under way as the synchronous one
+/// does, then holds the gate without the lock; whoever takes the lock meanwhile waits for it to leave.
+///
 /// Both sides publish first and check the other second, with sequentially consistent operations, so at least one
 /// of them sees the other: an ordinary write never overlaps an atomic command.
 final class AtomicWriteGate: Sendable {
@@ -23,6 +27,8 @@ final class AtomicWriteGate: Sendable {
     private let exclusiveRequests = Atomic<Int>(0)
     /// Ordinary writes running on the lock-free path.
     private let sharedHolders = Atomic<Int>(0)
+    /// Whether an atomic command entered with ``enterExclusive()`` holds the gate.
+    private let exclusiveHeldAcrossCalls = Atomic<Bool>(false)
     private let lock = Mutex(())
 
     init() {}
@@ -33,7 +39,10 @@ final class AtomicWriteGate: Sendable {
             defer { self.leaveShared() }
             return body()
         }
-        return self.lock.withLock { _ in body() }
+        return self.lock.withLock { _ in
+            self.waitForExclusiveHeldAcrossCalls()
+            return body()
+        }
     }
 
     /// Starts an ordinary write that outlives the call (an asynchronous block I/O) when no atomic command runs or
@@ -61,10 +70,41 @@ final class AtomicWriteGate: Sendable {
         self.lock.withLock { _ in
             self.exclusiveRequests.add(1, ordering: .sequentiallyConsistent)
             defer { self.exclusiveRequests.subtract(1, ordering: .sequentiallyConsistent) }
-            while self.sharedHolders.load(ordering: .sequentiallyConsistent) != 0 {
-                sched_yield()
-            }
+            self.waitForSharedHolders()
+            self.waitForExclusiveHeldAcrossCalls()
             return body()
+        }
+    }
+
+    /// Starts an atomic command whose I/O outlives the call (asynchronous block I/O): returns once no ordinary
+    /// write and no other atomic command runs, having waited for those under way as ``withExclusiveAccess(_:)``
+    /// does. ``leaveExclusive()`` must follow, from any thread but not from an event loop that waits for it.
+    func enterExclusive() {
+        self.lock.withLock { _ in
+            self.exclusiveRequests.add(1, ordering: .sequentiallyConsistent)
+            self.waitForSharedHolders()
+            self.waitForExclusiveHeldAcrossCalls()
+            self.exclusiveHeldAcrossCalls.store(true, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// Ends an atomic command started with ``enterExclusive()``.
+    func leaveExclusive() {
+        self.exclusiveHeldAcrossCalls.store(false, ordering: .sequentiallyConsistent)
+        self.exclusiveRequests.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Waits, holding the lock, until the ordinary writes on the lock-free path have left.
+    private func waitForSharedHolders() {
+        while self.sharedHolders.load(ordering: .sequentiallyConsistent) != 0 {
+            sched_yield()
+        }
+    }
+
+    /// Waits, holding the lock, until the atomic command entered with ``enterExclusive()`` (if any) has left.
+    private func waitForExclusiveHeldAcrossCalls() {
+        while self.exclusiveHeldAcrossCalls.load(ordering: .sequentiallyConsistent) {
+            sched_yield()
         }
     }
 }

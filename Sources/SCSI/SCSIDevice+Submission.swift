@@ -2,11 +2,10 @@ import BlockDevice
 import NIOCore
 
 extension SCSIDevice {
-    /// Whether ``submit(_:dataOut:dataIn:on:completion:)`` can run `prepared` without blocking: a READ, a WRITE of
-    /// whole blocks (not WRITE AND VERIFY), a SYNCHRONIZE CACHE, an UNMAP or a WRITE SAME on a logical unit whose
-    /// block device is an ``AsynchronousBlockDevice``, or a COMPARE AND WRITE the device does atomically itself,
-    /// with all its data-out at hand. Other commands run with
-    /// ``execute(_:dataOut:dataIn:nexus:)``.
+    /// Whether ``submit(_:dataOut:dataIn:on:completion:)`` can run `prepared` without blocking: a READ, a WRITE or
+    /// WRITE AND VERIFY of whole blocks, a SYNCHRONIZE CACHE, an UNMAP, a WRITE SAME, a VERIFY, a COMPARE AND WRITE,
+    /// an ORWRITE or a WRITE ATOMIC on a logical unit whose block device is an ``AsynchronousBlockDevice``, with all
+    /// its data-out at hand. Other commands run with ``execute(_:dataOut:dataIn:nexus:)``.
     public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
         guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
             logicalUnit.asynchronousBlockDevice != nil
@@ -17,15 +16,12 @@ extension SCSIDevice {
         switch prepared.operation {
         case .blockTransfer(let transfer) where transfer.direction == .read:
             return true
-        case .blockTransfer(let transfer):
-            return !transfer.verifiesBytes && hasDataOut
-                && prepared.dataOutLength % Int(logicalUnit.blockDevice.blockSize) == 0
+        case .blockTransfer:
+            return hasDataOut && prepared.dataOutLength % Int(logicalUnit.blockDevice.blockSize) == 0
         case .synchronizeCache:
             return true
-        case .unmap, .writeSame:
+        case .unmap, .writeSame, .verify, .compareAndWrite, .orWrite, .writeAtomic:
             return hasDataOut
-        case .compareAndWrite(let command):
-            return hasDataOut && command.numberOfBlocks > 0 && logicalUnit.atomicCompareAndWriteDevice != nil
         default:
             return false
         }
@@ -100,6 +96,31 @@ extension SCSIDevice {
             logicalUnit.submitCompareAndWrite(
                 command,
                 data: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .verify(let command):
+            let held = dataIn
+            logicalUnit.submitVerify(
+                command,
+                data: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .orWrite(let command):
+            let held = dataIn
+            logicalUnit.submitOrWrite(
+                command,
+                data: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .writeAtomic(let command):
+            let held = dataIn
+            logicalUnit.submitWriteAtomic(
+                command,
+                dataOut: Self.trim(dataOut, to: dataOutLength),
+                on: device,
                 completion: { finish($0, held) }
             )
         default:
@@ -144,8 +165,8 @@ extension LogicalUnit {
         }
     }
 
-    /// ``write(_:length:dataOut:)`` of whole blocks on an asynchronous device; `completion` runs on the device's
-    /// thread.
+    /// ``write(_:length:dataOut:)`` of whole blocks on an asynchronous device, and for WRITE AND VERIFY with
+    /// BYTCHK the read-back comparison; `completion` runs on the device's thread.
     fileprivate func submitWrite(
         _ transfer: BlockTransfer,
         dataOut: [ByteBuffer],
@@ -166,7 +187,10 @@ extension LogicalUnit {
             guard case .success = status else {
                 return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
             }
-            completion(.good())
+            guard transfer.verifiesBytes else {
+                return completion(.good())
+            }
+            self.submitVerifyWritten(lba: lba, length: length, dataOut: dataOut, on: device, completion: completion)
         }
     }
 
