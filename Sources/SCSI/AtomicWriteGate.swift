@@ -18,7 +18,9 @@ import Synchronization
 ///
 /// An atomic command whose I/O is asynchronous enters with ``enterExclusive()`` and leaves with
 /// ``leaveExclusive()`` from the device's thread: it waits for the ordinary writes under way as the synchronous one
-/// does, then holds the gate without the lock; whoever takes the lock meanwhile waits for it to leave.
+/// does, then holds the gate without the lock; whoever takes the lock meanwhile waits for it to leave. An
+/// asynchronous ordinary I/O that finds an atomic command running or waiting does not wait on its thread: it parks
+/// a retry with ``retryWhenExclusiveLeaves(_:)``, run by the atomic command that leaves.
 ///
 /// Both sides publish first and check the other second, with sequentially consistent operations, so at least one
 /// of them sees the other: an ordinary write never overlaps an atomic command.
@@ -30,6 +32,8 @@ final class AtomicWriteGate: Sendable {
     /// Whether an atomic command entered with ``enterExclusive()`` holds the gate.
     private let exclusiveHeldAcrossCalls = Atomic<Bool>(false)
     private let lock = Mutex(())
+    /// Retries of asynchronous ordinary I/Os that found an atomic command running or waiting.
+    private let parkedRetries = Mutex<[@Sendable () -> Void]>([])
 
     init() {}
 
@@ -60,6 +64,35 @@ final class AtomicWriteGate: Sendable {
         return false
     }
 
+    /// Runs `retry` once no atomic command runs or waits any more (at once when none does): from the thread of the
+    /// atomic command that leaves last. `retry` calls ``tryEnterShared()`` again and, should yet another atomic
+    /// command have come, parks itself again; it must not block.
+    func retryWhenExclusiveLeaves(_ retry: @escaping @Sendable () -> Void) {
+        // Checked under the mutex that every leaving atomic command takes after announcing it left: either the
+        // check sees it gone, or the leaver finds the retry.
+        let parked = self.parkedRetries.withLock { retries in
+            guard self.exclusiveRequests.load(ordering: .sequentiallyConsistent) > 0 else {
+                return false
+            }
+            retries.append(retry)
+            return true
+        }
+        if !parked {
+            retry()
+        }
+    }
+
+    /// Runs the parked retries after an atomic command left.
+    private func runParkedRetries() {
+        let retries = self.parkedRetries.withLock { retries in
+            defer { retries = [] }
+            return retries
+        }
+        for retry in retries {
+            retry()
+        }
+    }
+
     /// Ends an ordinary write started with ``tryEnterShared()``.
     func leaveShared() {
         self.sharedHolders.subtract(1, ordering: .sequentiallyConsistent)
@@ -67,7 +100,8 @@ final class AtomicWriteGate: Sendable {
 
     /// Runs an atomic command alone: no other exclusive body and no ordinary write runs meanwhile.
     func withExclusiveAccess<Result>(_ body: () -> Result) -> Result {
-        self.lock.withLock { _ in
+        defer { self.runParkedRetries() }
+        return self.lock.withLock { _ in
             self.exclusiveRequests.add(1, ordering: .sequentiallyConsistent)
             defer { self.exclusiveRequests.subtract(1, ordering: .sequentiallyConsistent) }
             self.waitForSharedHolders()
@@ -92,6 +126,7 @@ final class AtomicWriteGate: Sendable {
     func leaveExclusive() {
         self.exclusiveHeldAcrossCalls.store(false, ordering: .sequentiallyConsistent)
         self.exclusiveRequests.subtract(1, ordering: .sequentiallyConsistent)
+        self.runParkedRetries()
     }
 
     /// Waits, holding the lock, until the ordinary writes on the lock-free path have left.

@@ -139,16 +139,18 @@ extension LogicalUnit {
         on device: any AsynchronousBlockDevice,
         completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
     ) {
-        var dataIn = consume dataIn
+        let dataIn = consume dataIn
         let blockSize = Int(device.blockSize)
         let bytes = min(Int(transfer.transferLength) * blockSize, limit)
         guard bytes > 0 else {
             return completion(.good(), dataIn)
         }
         guard self.atomicWriteGate.tryEnterShared() else {
-            // An atomic command runs or waits on this logical unit: read after it, as a synchronous read does.
-            let outcome = self.read(transfer, limit: limit, into: &dataIn)
-            return completion(outcome, dataIn)
+            // An atomic command runs or waits on this logical unit: read after it, without waiting on this thread.
+            let held = dataIn
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitRead(transfer, limit: limit, into: held, on: device, completion: completion)
+            }
         }
         // Read whole blocks covering `bytes`, then drop the tail the initiator did not ask for.
         let blocks = UInt32((bytes + blockSize - 1) / blockSize)
@@ -178,8 +180,10 @@ extension LogicalUnit {
             return completion(.good())
         }
         guard self.atomicWriteGate.tryEnterShared() else {
-            // An atomic command runs or waits on this logical unit: write after it, as a synchronous write does.
-            return completion(self.write(transfer, length: length, dataOut: dataOut))
+            // An atomic command runs or waits on this logical unit: write after it, without waiting on this thread.
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitWrite(transfer, dataOut: dataOut, on: device, completion: completion)
+            }
         }
         let lba = transfer.logicalBlockAddress
         device.submitWrite(lba: lba, segments: dataOut, forceUnitAccess: transfer.forceUnitAccess) { status in
@@ -229,7 +233,9 @@ extension LogicalUnit {
         }
         // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
         guard self.atomicWriteGate.tryEnterShared() else {
-            return completion(self.unmap(command, parameters: parameters))
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitUnmap(command, parameters: parameters, on: device, completion: completion)
+            }
         }
         let group = BlockIOGroup(count: extents.count) { failure in
             self.atomicWriteGate.leaveShared()
@@ -254,7 +260,9 @@ extension LogicalUnit {
         completion: @escaping @Sendable (SCSICompletion) -> Void
     ) {
         guard self.atomicWriteGate.tryEnterShared() else {
-            return completion(self.writeSame(command, pattern: pattern))
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitWriteSame(command, pattern: pattern, on: device, completion: completion)
+            }
         }
         let lba = command.logicalBlockAddress
         let blocks = command.blocks(on: device)

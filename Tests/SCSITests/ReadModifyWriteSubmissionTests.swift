@@ -130,6 +130,50 @@ import Testing
         try await loops.shutdownGracefully()
     }
 
+    /// A read that meets an ORWRITE in flight waits for it without holding its loop, and reads its result.
+    @Test func aReadWaitsForAnOrWriteWithoutBlockingItsLoop() async throws {
+        let blockDevice = try QueuedBlockDevice()
+        let fixture = try SCSITestFixture(blockDevice: blockDevice)
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let eventLoop = loops.next()
+        _ = blockDevice.base.write(lba: 12, data: ByteBuffer(repeating: 0x03, count: 512))
+        blockDevice.queue.suspend()
+        let mask = [ByteBuffer(repeating: 0x30, count: 512)]
+        let orWrite = try self.submittable(fixture, Self.orWrite16(lba: 12, blocks: 1), dataOut: mask)
+        let orDone = self.submit(orWrite, dataOut: mask, to: fixture.device, on: eventLoop)
+
+        guard
+            case .ready(let read) = fixture.prepare(
+                [0x28, 0, 0, 0, 0, 12, 0, 0, 1, 0],
+                expectedLength: 512,
+                isWrite: false
+            )
+        else {
+            Issue.record("READ (10) was not accepted")
+            return
+        }
+        let readDone = eventLoop.makePromise(of: ByteBuffer.self)
+        let device = fixture.device
+        eventLoop.execute {
+            device.submit(read, dataOut: [], dataIn: ByteBuffer(), on: eventLoop) { completion, dataIn in
+                #expect(completion == .good(dataInLength: 512))
+                readDone.succeed(dataIn)
+            }
+        }
+        let responsive = RanFlag()
+        eventLoop.execute { responsive.set() }
+        // The device is still suspended: a loop waiting for the ORWRITE would never get here.
+        for _ in 0..<200 where !responsive.isSet {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(responsive.isSet)
+
+        blockDevice.queue.resume()
+        #expect(try await orDone.get() == .good())
+        #expect(try await readDone.futureResult.get().readableBytesView.allSatisfy { $0 == 0x33 })
+        try await loops.shutdownGracefully()
+    }
+
     @Test func emulatedCompareAndWriteIsSubmitted() async throws {
         let blockDevice = try QueuedBlockDevice()
         let fixture = try SCSITestFixture(blockDevice: blockDevice)

@@ -132,7 +132,9 @@ extension LogicalUnit {
         }
         guard self.atomicWriteGate.tryEnterShared() else {
             // An emulated atomic command runs or waits on this logical unit: compare and write after it.
-            return completion(self.compareAndWrite(command, data: data))
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitCompareAndWrite(command, data: data, on: device, completion: completion)
+            }
         }
         atomicDevice.submitCompareAndWrite(lba: lba, expected: expected, replacement: replacement) { status in
             self.atomicWriteGate.leaveShared()
