@@ -23,9 +23,10 @@ import Synchronization
 /// once it has seen a flush. When the administrator turns the cache on for the image, the device reports a write
 /// cache. SYNCHRONIZE CACHE is `rbd_aio_flush` either way; FUA adds one only with the cache on.
 ///
-/// UNMAP and write zeroes are `rbd_aio_write_zeroes`, which deallocates whole objects and zeroes the rest;
-/// `rbd_aio_discard` may skip the partial-object parts of a range (`rbd_skip_partial_discard`), which would then not
-/// read back as zeroes. Range checks are done here: librbd clips a write that crosses the end of the image.
+/// UNMAP and write zeroes are `rbd_aio_write_zeroes`, which deallocates whole objects and zeroes the rest:
+/// librbd runs it as its own discard with a discard granularity of 0, so it costs what a discard costs (one OSD
+/// round trip per object touched). `rbd_aio_discard` itself may skip the partial-object parts of a range
+/// (`rbd_skip_partial_discard`, `rbd_discard_granularity_bytes`), which would then not read back as zeroes. Range checks are done here: librbd clips a write that crosses the end of the image.
 public final class RBDBlockDevice: BlockDevice {
     /// The parameters of `bdev_rbd_create`.
     public struct Configuration: Sendable, Hashable {

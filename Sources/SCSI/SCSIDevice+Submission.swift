@@ -2,11 +2,10 @@ import BlockDevice
 import NIOCore
 
 extension SCSIDevice {
-    /// Whether ``submit(_:dataOut:dataIn:on:completion:)`` can run `prepared` without blocking: a READ, a WRITE of
-    /// whole blocks (not WRITE AND VERIFY), a SYNCHRONIZE CACHE, an UNMAP or a WRITE SAME on a logical unit whose
-    /// block device is an ``AsynchronousBlockDevice``, or a COMPARE AND WRITE the device does atomically itself,
-    /// with all its data-out at hand. Other commands run with
-    /// ``execute(_:dataOut:dataIn:nexus:)``.
+    /// Whether ``submit(_:dataOut:dataIn:on:completion:)`` can run `prepared` without blocking: a READ, a WRITE or
+    /// WRITE AND VERIFY of whole blocks, a SYNCHRONIZE CACHE, an UNMAP, a WRITE SAME, a VERIFY, a COMPARE AND WRITE,
+    /// an ORWRITE or a WRITE ATOMIC on a logical unit whose block device is an ``AsynchronousBlockDevice``, with all
+    /// its data-out at hand. Other commands run with ``execute(_:dataOut:dataIn:nexus:)``.
     public func canSubmit(_ prepared: SCSIPreparedCommand, dataOut: [ByteBuffer]) -> Bool {
         guard let logicalUnit = prepared.logicalUnit, !logicalUnit.isRemoved,
             logicalUnit.asynchronousBlockDevice != nil
@@ -17,15 +16,12 @@ extension SCSIDevice {
         switch prepared.operation {
         case .blockTransfer(let transfer) where transfer.direction == .read:
             return true
-        case .blockTransfer(let transfer):
-            return !transfer.verifiesBytes && hasDataOut
-                && prepared.dataOutLength % Int(logicalUnit.blockDevice.blockSize) == 0
+        case .blockTransfer:
+            return hasDataOut && prepared.dataOutLength % Int(logicalUnit.blockDevice.blockSize) == 0
         case .synchronizeCache:
             return true
-        case .unmap, .writeSame:
+        case .unmap, .writeSame, .verify, .compareAndWrite, .orWrite, .writeAtomic:
             return hasDataOut
-        case .compareAndWrite(let command):
-            return hasDataOut && command.numberOfBlocks > 0 && logicalUnit.atomicCompareAndWriteDevice != nil
         default:
             return false
         }
@@ -100,6 +96,31 @@ extension SCSIDevice {
             logicalUnit.submitCompareAndWrite(
                 command,
                 data: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .verify(let command):
+            let held = dataIn
+            logicalUnit.submitVerify(
+                command,
+                data: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .orWrite(let command):
+            let held = dataIn
+            logicalUnit.submitOrWrite(
+                command,
+                data: Self.gather(dataOut, length: dataOutLength),
+                on: device,
+                completion: { finish($0, held) }
+            )
+        case .writeAtomic(let command):
+            let held = dataIn
+            logicalUnit.submitWriteAtomic(
+                command,
+                dataOut: Self.trim(dataOut, to: dataOutLength),
+                on: device,
                 completion: { finish($0, held) }
             )
         default:
@@ -118,16 +139,18 @@ extension LogicalUnit {
         on device: any AsynchronousBlockDevice,
         completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
     ) {
-        var dataIn = consume dataIn
+        let dataIn = consume dataIn
         let blockSize = Int(device.blockSize)
         let bytes = min(Int(transfer.transferLength) * blockSize, limit)
         guard bytes > 0 else {
             return completion(.good(), dataIn)
         }
         guard self.atomicWriteGate.tryEnterShared() else {
-            // An atomic command runs or waits on this logical unit: read after it, as a synchronous read does.
-            let outcome = self.read(transfer, limit: limit, into: &dataIn)
-            return completion(outcome, dataIn)
+            // An atomic command runs or waits on this logical unit: read after it, without waiting on this thread.
+            let held = dataIn
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitRead(transfer, limit: limit, into: held, on: device, completion: completion)
+            }
         }
         // Read whole blocks covering `bytes`, then drop the tail the initiator did not ask for.
         let blocks = UInt32((bytes + blockSize - 1) / blockSize)
@@ -144,8 +167,8 @@ extension LogicalUnit {
         }
     }
 
-    /// ``write(_:length:dataOut:)`` of whole blocks on an asynchronous device; `completion` runs on the device's
-    /// thread.
+    /// ``write(_:length:dataOut:)`` of whole blocks on an asynchronous device, and for WRITE AND VERIFY with
+    /// BYTCHK the read-back comparison; `completion` runs on the device's thread.
     fileprivate func submitWrite(
         _ transfer: BlockTransfer,
         dataOut: [ByteBuffer],
@@ -157,8 +180,10 @@ extension LogicalUnit {
             return completion(.good())
         }
         guard self.atomicWriteGate.tryEnterShared() else {
-            // An atomic command runs or waits on this logical unit: write after it, as a synchronous write does.
-            return completion(self.write(transfer, length: length, dataOut: dataOut))
+            // An atomic command runs or waits on this logical unit: write after it, without waiting on this thread.
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitWrite(transfer, dataOut: dataOut, on: device, completion: completion)
+            }
         }
         let lba = transfer.logicalBlockAddress
         device.submitWrite(lba: lba, segments: dataOut, forceUnitAccess: transfer.forceUnitAccess) { status in
@@ -166,7 +191,10 @@ extension LogicalUnit {
             guard case .success = status else {
                 return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
             }
-            completion(.good())
+            guard transfer.verifiesBytes else {
+                return completion(.good())
+            }
+            self.submitVerifyWritten(lba: lba, length: length, dataOut: dataOut, on: device, completion: completion)
         }
     }
 
@@ -183,8 +211,8 @@ extension LogicalUnit {
         }
     }
 
-    /// ``unmap(_:parameters:)`` on an asynchronous device, one descriptor after the other; `completion` runs on
-    /// the device's thread.
+    /// ``unmap(_:parameters:)`` on an asynchronous device: the merged ranges (see ``Unmap/extents(of:)``) all in
+    /// flight at once; `completion` runs on the device's thread when the last ends.
     fileprivate func submitUnmap(
         _ command: Unmap,
         parameters: ByteBuffer,
@@ -194,36 +222,32 @@ extension LogicalUnit {
         guard command.parameterListLength > 0 else {
             return completion(.good())
         }
-        let descriptors: [(lba: UInt64, blocks: UInt32)]
+        let extents: [BlockExtent]
         do {
-            descriptors = try command.descriptors(in: parameters, for: self)
+            extents = Unmap.extents(of: try command.descriptors(in: parameters, for: self))
         } catch {
             return completion(.checkCondition(error.sense))
         }
-        // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
-        guard self.atomicWriteGate.tryEnterShared() else {
-            return completion(self.unmap(command, parameters: parameters))
-        }
-        self.submitUnmaps(descriptors.filter { $0.blocks > 0 }[...], on: device) { outcome in
-            self.atomicWriteGate.leaveShared()
-            completion(outcome)
-        }
-    }
-
-    private func submitUnmaps(
-        _ descriptors: ArraySlice<(lba: UInt64, blocks: UInt32)>,
-        on device: any AsynchronousBlockDevice,
-        completion: @escaping @Sendable (SCSICompletion) -> Void
-    ) {
-        guard let descriptor = descriptors.first else {
+        guard !extents.isEmpty else {
             return completion(.good())
         }
-        let rest = Array(descriptors.dropFirst())
-        device.submitUnmap(lba: descriptor.lba, blocks: UInt64(descriptor.blocks)) { status in
-            guard case .success = status else {
-                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: descriptor.lba)))
+        // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
+        guard self.atomicWriteGate.tryEnterShared() else {
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitUnmap(command, parameters: parameters, on: device, completion: completion)
             }
-            self.submitUnmaps(rest[...], on: device, completion: completion)
+        }
+        let group = BlockIOGroup(count: extents.count) { failure in
+            self.atomicWriteGate.leaveShared()
+            guard let failure else {
+                return completion(.good())
+            }
+            completion(.checkCondition(SenseData(failure: failure.status, direction: .write, lba: failure.lba)))
+        }
+        for extent in extents {
+            device.submitUnmap(lba: extent.lba, blocks: extent.blocks) { status in
+                group.complete(status, lba: extent.lba)
+            }
         }
     }
 
@@ -236,7 +260,9 @@ extension LogicalUnit {
         completion: @escaping @Sendable (SCSICompletion) -> Void
     ) {
         guard self.atomicWriteGate.tryEnterShared() else {
-            return completion(self.writeSame(command, pattern: pattern))
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitWriteSame(command, pattern: pattern, on: device, completion: completion)
+            }
         }
         let lba = command.logicalBlockAddress
         let blocks = command.blocks(on: device)

@@ -215,15 +215,19 @@ check "targets rbd2 and rbd3 export Rbd2 and Rbd3 (64 MiB images of their own)" 
     rpc iscsi_create_target_node rbd2 rbd2_alias Rbd2:0 1:2 64 -d >/dev/null &&
     rpc iscsi_create_target_node rbd3 rbd3_alias Rbd3:0 1:2 64 -d >/dev/null"
 mapfile -t FAMILIES < <(iscsi-test-cu -l 2>&1 | grep -E '^(SCSI|iSCSI)\.[A-Za-z0-9_-]+$')
-# cu_worker INDEX TARGET: runs every third family (from INDEX) on TARGET's LUN 0, output in cu-INDEX-FAMILY.out.
-# A family gets 240 s: SCSI.Unmap (about 1,000 commands, each an OSD round trip) took 115-132 s on a loaded
-# 2-core machine.
+# cu_worker INDEX TARGET: runs every third family (from INDEX) on TARGET's LUN 0, output in cu-INDEX-FAMILY.out,
+# its duration in durations.txt. A family gets RBD_FAMILY_TIMEOUT s (default 240): one OSD round trip per command,
+# the slowest (WRITE SAME, ORWRITE, VERIFY) take 20-30 s on a quiet 2-core machine and 90-120 s at a load of 11.
+# SCSI.Unmap is no longer the slowest: 5 s quiet (45 s at a load of 11) since an UNMAP's descriptors are merged and
+# sent at once; 115-190 s before, one round trip per descriptor.
 cu_worker() {
-    local index=$1 target=$2 family
+    local index=$1 target=$2 family started
     for ((i = index; i < ${#FAMILIES[@]}; i += 3)); do
         family=${FAMILIES[$i]}
-        timeout --kill-after=10 240 iscsi-test-cu -d -t "$family" "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:$target/0" \
-            >"$E2E_TMP/cu-$index-$family.out" 2>&1
+        started=$SECONDS
+        timeout --kill-after=10 "${RBD_FAMILY_TIMEOUT:-240}" iscsi-test-cu -d -t "$family" \
+            "iscsi://127.0.0.1:$PORT/iqn.2016-06.io.spdk:$target/0" >"$E2E_TMP/cu-$index-$family.out" 2>&1
+        echo "$((SECONDS - started)) $family" >>"$E2E_TMP/durations.txt"
     done
 }
 started=$SECONDS
@@ -248,6 +252,7 @@ PY
 skipped=$(cat "$E2E_TMP"/cu-*.out | grep -c '\[SKIPPED\]')
 echo "  iscsi-test-cu: $total tests in ${#FAMILIES[@]} families, $((SECONDS - started)) s: $failed failed," \
     "$passed passed (CUnit counts the $skipped skipped among them)"
+echo "  slowest families: $(sort -rn "$E2E_TMP/durations.txt" | head -n 4 | awk '{printf "%s %d s, ", $2, $1}' | sed 's/, $//')"
 for out in "$E2E_TMP"/cu-*.out; do
     awk '/^Suite: /{suite=$2} /Test: [^ ]+ \.\.\.FAILED/{print "    FAILED " suite "." $2}' "$out"
 done

@@ -94,32 +94,53 @@ extension LogicalUnit {
 }
 
 extension LogicalUnit {
-    /// ``compareAndWrite(_:data:)`` on a device that compares and writes atomically by itself (see
-    /// ``atomicCompareAndWriteDevice``); `completion` runs on the device's thread. Other writes of this process
-    /// pass alongside, as the device orders them; the gate's shared side keeps the commands emulated here (ORWRITE,
-    /// WRITE ATOMIC) from running in between.
+    /// ``compareAndWrite(_:data:)`` on an asynchronous device; `completion` runs on the device's thread.
+    ///
+    /// A device that compares and writes atomically by itself (see ``atomicCompareAndWriteDevice``) gets the
+    /// command whole: other writes of this process pass alongside, as the device orders them; the gate's shared
+    /// side keeps the commands emulated here (ORWRITE, WRITE ATOMIC) from running in between. On another device the
+    /// command is emulated with an asynchronous read and write under the gate's exclusive side (see
+    /// ``submitReadModifyWrite(lba:blocks:forceUnitAccess:on:modify:completion:)``).
     func submitCompareAndWrite(
         _ command: CompareAndWrite,
         data: ByteBuffer,
+        on device: any AsynchronousBlockDevice,
         completion: @escaping @Sendable (SCSICompletion) -> Void
     ) {
         let length = Int(command.numberOfBlocks) * Int(self.blockDevice.blockSize)
-        guard let device = self.atomicCompareAndWriteDevice,
+        guard length > 0,
             let expected = data.getSlice(at: data.readerIndex, length: length),
             let replacement = data.getSlice(at: data.readerIndex + length, length: length)
         else {
-            return completion(self.compareAndWrite(command, data: data))
+            return completion(.good())
+        }
+        let lba = command.logicalBlockAddress
+        guard let atomicDevice = self.atomicCompareAndWriteDevice else {
+            return self.submitReadModifyWrite(
+                lba: lba,
+                blocks: UInt32(command.numberOfBlocks),
+                forceUnitAccess: command.forceUnitAccess,
+                on: device,
+                modify: { stored throws(SCSICheckCondition) in
+                    if let offset = Miscompare.firstDifference(stored: stored, expected: expected.readableBytesView) {
+                        throw SCSICheckCondition(Miscompare.sense(at: offset))
+                    }
+                    return replacement
+                },
+                completion: completion
+            )
         }
         guard self.atomicWriteGate.tryEnterShared() else {
             // An emulated atomic command runs or waits on this logical unit: compare and write after it.
-            return completion(self.compareAndWrite(command, data: data))
+            return self.atomicWriteGate.retryWhenExclusiveLeaves {
+                self.submitCompareAndWrite(command, data: data, on: device, completion: completion)
+            }
         }
-        let lba = command.logicalBlockAddress
-        device.submitCompareAndWrite(lba: lba, expected: expected, replacement: replacement) { status in
+        atomicDevice.submitCompareAndWrite(lba: lba, expected: expected, replacement: replacement) { status in
             self.atomicWriteGate.leaveShared()
             switch status {
-            case .written where command.forceUnitAccess && device.writeCacheEnabled:
-                device.submitFlush { status in
+            case .written where command.forceUnitAccess && atomicDevice.writeCacheEnabled:
+                atomicDevice.submitFlush { status in
                     guard case .success = status else {
                         return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
                     }

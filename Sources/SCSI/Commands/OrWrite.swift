@@ -38,6 +38,17 @@ public struct OrWrite: Sendable, Hashable {
         }
         return Int(self.transferLength) * Int(device.blockSize)
     }
+
+    /// ORs `mask` into `blocks`, byte by byte, over the readable bytes the two have in common.
+    static func merge(_ mask: ByteBuffer, into blocks: inout ByteBuffer) {
+        blocks.withUnsafeMutableReadableBytes { stored in
+            mask.withUnsafeReadableBytes { mask in
+                for index in 0..<min(stored.count, mask.count) {
+                    stored[index] |= mask[index]
+                }
+            }
+        }
+    }
 }
 
 extension LogicalUnit {
@@ -54,13 +65,7 @@ extension LogicalUnit {
             guard case .success = status else {
                 return .checkCondition(SenseData(failure: status, direction: .read, lba: lba))
             }
-            blocks.withUnsafeMutableReadableBytes { stored in
-                data.withUnsafeReadableBytes { mask in
-                    for index in 0..<min(stored.count, mask.count) {
-                        stored[index] |= mask[index]
-                    }
-                }
-            }
+            OrWrite.merge(data, into: &blocks)
             status = self.blockDevice.write(lba: lba, data: blocks)
             guard case .success = status else {
                 return .checkCondition(SenseData(failure: status, direction: .write, lba: lba))
@@ -71,5 +76,33 @@ extension LogicalUnit {
             return completion
         }
         return self.completeWrite(lba: lba, forceUnitAccess: command.forceUnitAccess)
+    }
+}
+
+extension LogicalUnit {
+    /// ``orWrite(_:data:)`` on an asynchronous device: the read and the write are asynchronous, under the same
+    /// gate (see ``submitReadModifyWrite(lba:blocks:forceUnitAccess:on:modify:completion:)``); `completion` runs
+    /// on the device's thread.
+    func submitOrWrite(
+        _ command: OrWrite,
+        data: ByteBuffer,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard command.transferLength > 0 else {
+            return completion(.good())
+        }
+        self.submitReadModifyWrite(
+            lba: command.logicalBlockAddress,
+            blocks: command.transferLength,
+            forceUnitAccess: command.forceUnitAccess,
+            on: device,
+            modify: { stored in
+                var blocks = stored
+                OrWrite.merge(data, into: &blocks)
+                return blocks
+            },
+            completion: completion
+        )
     }
 }

@@ -51,10 +51,37 @@ public struct Unmap: Sendable, Hashable {
         }
         return descriptors
     }
+
+    /// The blocks `descriptors` name, as few ranges as possible: sorted by LBA, overlapping and adjacent ranges
+    /// joined, empty ones dropped. One device request per range, not per descriptor: an initiator may list each
+    /// block of a range as a descriptor of its own (libiscsi's UNMAP test sends up to 256 of them, overlapping the
+    /// previous command's), and on a network device each request is a round trip.
+    static func extents(of descriptors: [(lba: UInt64, blocks: UInt32)]) -> [BlockExtent] {
+        let sorted = descriptors.filter { $0.blocks > 0 }.sorted { $0.lba < $1.lba }
+        var extents: [BlockExtent] = []
+        for descriptor in sorted {
+            let end = descriptor.lba + UInt64(descriptor.blocks)
+            if let last = extents.last, descriptor.lba <= last.end {
+                extents[extents.count - 1].blocks = max(last.end, end) - last.lba
+            } else {
+                extents.append(BlockExtent(lba: descriptor.lba, blocks: UInt64(descriptor.blocks)))
+            }
+        }
+        return extents
+    }
+}
+
+/// A run of consecutive blocks.
+struct BlockExtent: Sendable, Hashable {
+    var lba: UInt64
+    var blocks: UInt64
+
+    /// The first block after the run.
+    var end: UInt64 { self.lba + self.blocks }
 }
 
 extension LogicalUnit {
-    /// Validates every descriptor first, then unmaps the non-empty ranges.
+    /// Validates every descriptor first, then unmaps their ranges, merged (see ``Unmap/extents(of:)``).
     func unmap(_ command: Unmap, parameters: ByteBuffer) -> SCSICompletion {
         guard command.parameterListLength > 0 else {
             return .good()
@@ -67,10 +94,10 @@ extension LogicalUnit {
         }
         // Shared access keeps an UNMAP from landing inside a COMPARE AND WRITE's read and write.
         return self.atomicWriteGate.withSharedAccess {
-            for descriptor in descriptors where descriptor.blocks > 0 {
-                let status = self.blockDevice.unmap(lba: descriptor.lba, blocks: UInt64(descriptor.blocks))
+            for extent in Unmap.extents(of: descriptors) {
+                let status = self.blockDevice.unmap(lba: extent.lba, blocks: extent.blocks)
                 guard case .success = status else {
-                    return .checkCondition(SenseData(failure: status, direction: .write, lba: descriptor.lba))
+                    return .checkCondition(SenseData(failure: status, direction: .write, lba: extent.lba))
                 }
             }
             return .good()

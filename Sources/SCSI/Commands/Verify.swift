@@ -73,6 +73,34 @@ public struct Verify: Sendable, Hashable {
     }
 }
 
+extension Verify {
+    /// The command's outcome once its blocks, `stored`, were read: compared with `data` (the gathered data-out) as
+    /// BYTCHK says.
+    func outcome(stored: ByteBuffer, data: ByteBuffer, blockSize: Int) -> SCSICompletion {
+        switch self.byteCheck {
+        case .mediumOnly:
+            return .good()
+        case .compareAll:
+            if let offset = Miscompare.firstDifference(stored: stored, expected: data.readableBytesView) {
+                return .checkCondition(Miscompare.sense(at: offset))
+            }
+            return .good()
+        case .compareEachWithOne:
+            for block in 0..<Int(self.verificationLength) {
+                let offset = block * blockSize
+                if let difference = Miscompare.firstDifference(
+                    stored: stored,
+                    from: offset,
+                    expected: data.readableBytesView
+                ) {
+                    return .checkCondition(Miscompare.sense(at: offset + difference))
+                }
+            }
+            return .good()
+        }
+    }
+}
+
 extension LogicalUnit {
     /// Reads the blocks and compares them as BYTCHK says with `data` (the gathered data-out).
     func verify(_ command: Verify, data: ByteBuffer) -> SCSICompletion {
@@ -86,27 +114,29 @@ extension LogicalUnit {
         guard case .success = status else {
             return .checkCondition(SenseData(failure: status, direction: .read, lba: lba))
         }
-        switch command.byteCheck {
-        case .mediumOnly:
-            return .good()
-        case .compareAll:
-            if let offset = Miscompare.firstDifference(stored: stored, expected: data.readableBytesView) {
-                return .checkCondition(Miscompare.sense(at: offset))
+        return command.outcome(stored: stored, data: data, blockSize: Int(self.blockDevice.blockSize))
+    }
+
+    /// ``verify(_:data:)`` on an asynchronous device: one asynchronous read, then the comparison; `completion`
+    /// runs on the device's thread.
+    func submitVerify(
+        _ command: Verify,
+        data: ByteBuffer,
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard command.verificationLength > 0 else {
+            return completion(.good())
+        }
+        let lba = command.logicalBlockAddress
+        let blockSize = Int(device.blockSize)
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(Int(command.verificationLength) * blockSize)
+        device.submitRead(lba: lba, blocks: command.verificationLength, into: buffer) { status, stored in
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .read, lba: lba)))
             }
-            return .good()
-        case .compareEachWithOne:
-            let blockSize = Int(self.blockDevice.blockSize)
-            for block in 0..<Int(command.verificationLength) {
-                let offset = block * blockSize
-                if let difference = Miscompare.firstDifference(
-                    stored: stored,
-                    from: offset,
-                    expected: data.readableBytesView
-                ) {
-                    return .checkCondition(Miscompare.sense(at: offset + difference))
-                }
-            }
-            return .good()
+            completion(command.outcome(stored: stored, data: data, blockSize: blockSize))
         }
     }
 }

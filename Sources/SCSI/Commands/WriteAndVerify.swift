@@ -54,17 +54,52 @@ extension LogicalUnit {
         guard case .success = status else {
             return .checkCondition(SenseData(failure: status, direction: .read, lba: lba))
         }
+        if let offset = Miscompare.firstDifference(stored: stored, segments: dataOut) {
+            return .checkCondition(Miscompare.sense(at: offset))
+        }
+        return .good()
+    }
+
+    /// ``verifyWritten(lba:length:dataOut:forceUnitAccess:)`` after a durable asynchronous write (WRITE AND
+    /// VERIFY is decoded with FUA): reads the blocks back asynchronously and compares them; `completion` runs on
+    /// the device's thread.
+    func submitVerifyWritten(
+        lba: UInt64,
+        length: Int,
+        dataOut: [ByteBuffer],
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(length)
+        let blocks = UInt32(length / Int(device.blockSize))
+        device.submitRead(lba: lba, blocks: blocks, into: buffer) { status, stored in
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .read, lba: lba)))
+            }
+            if let offset = Miscompare.firstDifference(stored: stored, segments: dataOut) {
+                return completion(.checkCondition(Miscompare.sense(at: offset)))
+            }
+            completion(.good())
+        }
+    }
+}
+
+extension Miscompare {
+    /// The offset of the first byte where `stored` differs from the concatenated readable bytes of `segments`;
+    /// nil when they are equal.
+    static func firstDifference(stored: ByteBuffer, segments: [ByteBuffer]) -> Int? {
         var offset = 0
-        for segment in dataOut {
+        for segment in segments {
             if let difference = Miscompare.firstDifference(
                 stored: stored,
                 from: offset,
                 expected: segment.readableBytesView
             ) {
-                return .checkCondition(Miscompare.sense(at: offset + difference))
+                return offset + difference
             }
             offset += segment.readableBytes
         }
-        return .good()
+        return nil
     }
 }

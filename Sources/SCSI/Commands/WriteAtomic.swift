@@ -57,3 +57,27 @@ extension LogicalUnit {
         return self.completeWrite(lba: lba, forceUnitAccess: command.forceUnitAccess)
     }
 }
+
+extension LogicalUnit {
+    /// ``writeAtomic(_:dataOut:)`` on an asynchronous device: one asynchronous write with every other write held
+    /// off until it ends (``AtomicWriteGate/enterExclusive()``); `completion` runs on the device's thread.
+    func submitWriteAtomic(
+        _ command: WriteAtomic,
+        dataOut: [ByteBuffer],
+        on device: any AsynchronousBlockDevice,
+        completion: @escaping @Sendable (SCSICompletion) -> Void
+    ) {
+        guard command.transferLength > 0 else {
+            return completion(.good())
+        }
+        let lba = command.logicalBlockAddress
+        self.atomicWriteGate.enterExclusive()
+        device.submitWrite(lba: lba, segments: dataOut, forceUnitAccess: command.forceUnitAccess) { status in
+            self.atomicWriteGate.leaveExclusive()
+            guard case .success = status else {
+                return completion(.checkCondition(SenseData(failure: status, direction: .write, lba: lba)))
+            }
+            completion(.good())
+        }
+    }
+}
