@@ -97,8 +97,10 @@ final class ConnectionTestInitiator {
         return self.nextTag
     }
 
-    /// Logs in straight from operational negotiation to full feature phase.
-    func login(keys: [String: String], extraKeys: String = "") throws -> LoginResponsePDU {
+    /// Logs in straight from operational negotiation to full feature phase, as initiator port `isid`.
+    func login(keys: [String: String], extraKeys: String = "", isid: UInt64 = 0x8000_0000_0001) throws
+        -> LoginResponsePDU
+    {
         var text = "InitiatorName=\(Self.initiatorName)\0"
         for (key, value) in keys.sorted(by: { $0.key < $1.key }) {
             text += "\(key)=\(value)\0"
@@ -109,7 +111,7 @@ final class ConnectionTestInitiator {
                 isTransit: true,
                 currentStage: .loginOperationalNegotiation,
                 nextStage: .fullFeaturePhase,
-                isid: 0x8000_0000_0001,
+                isid: isid,
                 tsih: 0,
                 initiatorTaskTag: self.takeTag(),
                 cid: 0,
