@@ -151,7 +151,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.phase = .closing
         let sessionGoesOn = self.leaveSession()
         self.cancelTasks()
-        if !sessionGoesOn, let device = self.session?.device, let nexus = self.session?.nexus {
+        // A session that a reinstatement replaced is no longer registered: its I_T nexus loss was noted when the new
+        // session took over, whose state the nexus is now.
+        let wasRegistered = self.sessionKey.map { self.sessions.remove(self.connection, for: $0) } ?? false
+        if !sessionGoesOn, wasRegistered, let device = self.session?.device, let nexus = self.session?.nexus {
             device.noteNexusLoss(nexus)
         }
         self.session = nil
@@ -161,9 +164,6 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         }
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)
-        if let key = self.sessionKey {
-            self.sessions.remove(self.connection, for: key)
-        }
         self.sessions.releaseSlot(of: self.connection)
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
