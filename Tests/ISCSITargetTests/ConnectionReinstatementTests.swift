@@ -6,7 +6,8 @@ import Testing
 @testable import ISCSITarget
 
 /// Session reinstatement (a login with the ISID of an open session, RFC 7143 §6.3.5) while the old connection
-/// lives on another event loop: its close comes later, and must not undo what the new session did meanwhile.
+/// lives on another event loop: its close comes later, and must not undo what the new session did meanwhile. And
+/// connection reinstatement, which keeps the session and its I_T nexus.
 @Suite struct ConnectionReinstatementTests {
     private let normal = ["SessionType": "Normal", "TargetName": ConnectionTestInitiator.targetName]
     private static let reserve6: [UInt8] = [0x16, 0, 0, 0, 0, 0]
@@ -56,6 +57,22 @@ import Testing
 
         let other = try self.initiator(sharing: old, isid: 0x8000_0000_0002)
         #expect(try self.reserve(other) == Self.reservationConflict)
+    }
+
+    @Test func connectionReinstatementKeepsTheSessionsReservation() throws {
+        let old = try ConnectionTestInitiator()
+        let login = try old.login(keys: self.normal)
+        #expect(try self.reserve(old) == 0)
+
+        let replacement = try ConnectionTestInitiator(sharing: old)
+        replacement.cmdSN = old.cmdSN
+        #expect(try replacement.login(keys: self.normal, tsih: login.tsih, cid: 0).status == .success)
+        old.channel.embeddedEventLoop.run()
+        #expect(!old.channel.isActive)
+
+        let other = try self.initiator(sharing: old, isid: 0x8000_0000_0002)
+        #expect(try self.reserve(other) == Self.reservationConflict)
+        #expect(try self.reserve(replacement) == 0)
     }
 
     @Test func reinstatementReleasesTheOldSessionsReservationAtOnce() throws {

@@ -97,10 +97,15 @@ final class ConnectionTestInitiator {
         return self.nextTag
     }
 
-    /// Logs in straight from operational negotiation to full feature phase, as initiator port `isid`.
-    func login(keys: [String: String], extraKeys: String = "", isid: UInt64 = 0x8000_0000_0001) throws
-        -> LoginResponsePDU
-    {
+    /// Logs in straight from operational negotiation to full feature phase, as initiator port `isid`; with `tsih`,
+    /// as connection `cid` of that open session.
+    func login(
+        keys: [String: String],
+        extraKeys: String = "",
+        isid: UInt64 = 0x8000_0000_0001,
+        tsih: UInt16 = 0,
+        cid: UInt16 = 0
+    ) throws -> LoginResponsePDU {
         var text = "InitiatorName=\(Self.initiatorName)\0"
         for (key, value) in keys.sorted(by: { $0.key < $1.key }) {
             text += "\(key)=\(value)\0"
@@ -112,9 +117,9 @@ final class ConnectionTestInitiator {
                 currentStage: .loginOperationalNegotiation,
                 nextStage: .fullFeaturePhase,
                 isid: isid,
-                tsih: 0,
+                tsih: tsih,
                 initiatorTaskTag: self.takeTag(),
-                cid: 0,
+                cid: cid,
                 cmdSN: self.cmdSN,
                 expStatSN: self.expStatSN,
                 data: ByteBuffer(string: text)

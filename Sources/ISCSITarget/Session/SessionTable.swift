@@ -92,7 +92,6 @@ final class SessionTable: Sendable {
 
     /// Takes `connection` out of session `key`; the session is forgotten with its last connection.
     /// - Returns: whether `connection` was one of the session's connections: not once a reinstatement replaced it.
-    @discardableResult
     func remove(_ connection: ISCSIConnection, for key: Key) -> Bool {
         self.state.withLock { state in
             guard var session = state.sessions[key],
