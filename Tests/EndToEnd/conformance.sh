@@ -16,18 +16,30 @@
 #
 # Per LUN it prints passed/failed/skipped and the skip reasons, grouped. The suite fails when iscsi-test-cu
 # fails more tests in all than CONFORMANCE_MAX_FAILED (default: the count at the last change of this file),
-# when a run hangs (CONFORMANCE_TIMEOUT, default 600 s), or when the target crashes or does not exit 0 on
-# SIGTERM afterwards.
+# when a run hangs or takes too long, or when the target crashes or does not exit 0 on SIGTERM afterwards.
+#
+# Hung and slow are told apart: a run whose iscsi-test-cu sends nothing for CONFORMANCE_STALL s (default 60; no
+# test idles more than a few seconds) waits for an answer that does not come: it hung, and what the connections
+# and the target looked like then goes to $CONFORMANCE_REPORT.hang-NAME before the run is stopped. A run that keeps
+# sending is slow, and is stopped after CONFORMANCE_TIMEOUT s (default 600; 1800 for a debug build: on a 2-core
+# machine at load 10 its 4096-byte run took 976 s beside the other runs, never idle more than 3 s, and was in
+# Reserve6.ITNexusLoss at 600 s, where a 600 s timeout once made it look hung).
 #
 # The report goes to $CONFORMANCE_REPORT (default /tmp/iscsi-test-cu.txt): a summary line, then one block
 # per run with its failed tests. CONFORMANCE_URL=iscsi://... runs the whole suite once against another
 # target instead (e.g. tgt, for comparison) and skips starting ours.
+#
+# e2e-timeout: 1900
 set -uo pipefail
 # shellcheck source=Tests/EndToEnd/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 e2e_require iscsi-test-cu python3
-CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-600}
+case $ISCSI_TGT in
+    */debug/*) CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-1800} ;;
+    *) CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-600} ;;
+esac
+CONFORMANCE_STALL=${CONFORMANCE_STALL:-60}
 CONFORMANCE_REPORT=${CONFORMANCE_REPORT:-/tmp/iscsi-test-cu.txt}
 CONFORMANCE_MAX_FAILED=${CONFORMANCE_MAX_FAILED:-6}
 
@@ -130,6 +142,63 @@ run_cu() {
     RUN_PIDS+=("$!")
 }
 
+# sent PID: the bytes process PID has written so far (its requests to the target; without -V it prints little).
+sent() {
+    awk '$1 == "wchar:" { print $2 }' "/proc/$1/io" 2>/dev/null
+}
+
+# capture_hang NAME PID: the post-mortem of a hung run, in $CONFORMANCE_REPORT.hang-NAME: its last output, the TCP
+# connections to the portals (their queues say who waits for whom), the target's connections as it reports them
+# (and whether RPC still answers), and with gdb installed the thread stacks of iscsi_tgt and of iscsi-test-cu.
+capture_hang() {
+    local name=$1 client=$2
+    {
+        echo "== last output of $name"
+        tail -n 5 "$E2E_TMP/$name.out"
+        echo "== TCP connections"
+        if [ -n "${PORT:-}" ]; then
+            ss -tnpi "( sport = :$PORT or dport = :$PORT or sport = :$PORT2 or dport = :$PORT2 )"
+        else
+            ss -tnpi
+        fi
+        if [ -n "$TGT_PID" ]; then
+            echo "== iscsi_get_connections"
+            timeout 10 "$ISCSI_RPC" -s "$TGT_SOCK" iscsi_get_connections 2>&1 || echo "(no answer: exit $?)"
+        fi
+        if command -v gdb >/dev/null; then
+            [ -n "$TGT_PID" ] && timeout 60 gdb -p "$TGT_PID" -batch -ex 'thread apply all bt' 2>&1
+            timeout 30 gdb -p "$client" -batch -ex bt 2>&1
+        fi
+    } >"$CONFORMANCE_REPORT.hang-$name"
+}
+
+# watch_runs: waits for the runs, stopping each one that sends nothing for CONFORMANCE_STALL s after capturing its
+# post-mortem; HUNG lists their indexes.
+HUNG=()
+watch_runs() {
+    local -A last_sent=() since=()
+    local index pid client now running=1
+    while [ "$running" = 1 ]; do
+        running=0
+        for index in "${!RUN_PIDS[@]}"; do
+            pid=${RUN_PIDS[$index]}
+            kill -0 "$pid" 2>/dev/null || continue
+            running=1
+            client=$(pgrep -P "$pid" -x iscsi-test-cu) || continue
+            now=$(sent "$client") || continue
+            if [ "$now" != "${last_sent[$index]:-}" ]; then
+                last_sent[$index]=$now
+                since[$index]=$SECONDS
+            elif [ $((SECONDS - since[$index])) -ge "$CONFORMANCE_STALL" ]; then
+                capture_hang "${RUN_NAMES[$index]}" "$client"
+                HUNG+=("$index")
+                kill -TERM "$pid" 2>/dev/null
+            fi
+        done
+        sleep 2
+    done
+}
+
 if [ -n "${CONFORMANCE_URL:-}" ]; then
     section "iscsi-test-cu against $CONFORMANCE_URL (our target not started)"
     run_cu "$(basename "$CONFORMANCE_URL")" -d "$CONFORMANCE_URL"
@@ -164,6 +233,8 @@ else
 fi
 
 started=$SECONDS
+rm -f "$CONFORMANCE_REPORT".hang-*
+watch_runs
 TOTAL_FAILED=0
 SUMMARY=()
 : >"$CONFORMANCE_REPORT.runs"
@@ -171,8 +242,12 @@ for index in "${!RUN_NAMES[@]}"; do
     name=${RUN_NAMES[$index]}
     wait "${RUN_PIDS[$index]}"
     status=$?
-    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-        fail "$name: iscsi-test-cu finished within $CONFORMANCE_TIMEOUT s (it hung)"
+    if [[ " ${HUNG[*]} " == *" $index "* ]]; then
+        fail "$name: iscsi-test-cu hung: it sent nothing for $CONFORMANCE_STALL s, in the last test it names below" \
+            "(post-mortem: $CONFORMANCE_REPORT.hang-$name)"
+    elif [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+        fail "$name: iscsi-test-cu finished within $CONFORMANCE_TIMEOUT s (it was slow, not hung: it never" \
+            "stopped sending for $CONFORMANCE_STALL s; CONFORMANCE_TIMEOUT gives it longer)"
     fi
     mapfile -t RESULT < <(summarize "$E2E_TMP/$name.out")
     if [ "${RESULT[0]:-none}" = none ]; then

@@ -5,7 +5,8 @@
 # same --state-dir and READ KEYS / READ RESERVATION still report both, while a registration made
 # without APTPL is forgotten. Then SPEC_I_PT (a REGISTER that also registers another initiator's port
 # before it logs in) and PREEMPT AND ABORT of a nexus whose write waits for Data-Out, with the
-# control mode page's TAS bit clear (the write ends silently) and set (it ends with TASK ABORTED).
+# control mode page's TAS bit clear (the write ends silently) and set (it ends with TASK ABORTED). Then a
+# RESERVE(6) holder that stops reading its socket is dropped by the keepalive and its reservation released.
 set -uo pipefail
 # shellcheck source=Tests/EndToEnd/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -128,6 +129,31 @@ preempt_abort 0
 preempt_abort 1
 check "the target is still alive" tgt_alive
 tgt_stop
+
+section "a RESERVE(6) holder that stops reading is dropped by the keepalive"
+# nop_in_interval 1 s and nop_timeout 2 s: the holder's unanswered ping drops it, its output untaken.
+python3 - "$E2E_TMP/seed.json" "$E2E_TMP/keepalive.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+for subsystem in config["subsystems"]:
+    if subsystem["subsystem"] == "iscsi":
+        subsystem["config"].insert(0, {"method": "iscsi_set_options",
+                                       "params": {"nop_in_interval": 1, "nop_timeout": 2}})
+json.dump(config, open(sys.argv[2], "w"), indent=2)
+PY
+if tgt_start keepalive -c "$E2E_TMP/keepalive.json"; then
+    while IFS= read -r line; do
+        case "$line" in
+            PASS\ *) pass "${line#PASS }" ;;
+            FAIL\ *) fail "${line#FAIL }" ;;
+            *) echo "        | $line" ;;
+        esac
+    done < <(timeout 60 python3 "$E2E_DIR/stalled_holder.py" 127.0.0.1 "$PORT" "$TARGET" 20 2>&1)
+    check "the target is still alive" tgt_alive
+    tgt_stop
+else
+    fail "iscsi_tgt with nop_in_interval 1 started"
+fi
 
 section "an unusable --state-dir is reported and the target runs without persistence"
 touch "$E2E_TMP/not-a-directory"

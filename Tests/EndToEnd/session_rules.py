@@ -7,6 +7,7 @@ Prints one line per check, `PASS <what>` or `FAIL <what>: <detail>`; exits 1 if 
 
   session_rules.py --portal 127.0.0.1:3260 --target iqn.2016-06.io.spdk:disk1 max-sessions --max 4
   session_rules.py --portal ... --target ... reinstatement
+  session_rules.py --portal ... --target ... reinstatement-race --rounds 60
   session_rules.py --portal ... --target ... keepalive --interval 1 --timeout 2
   session_rules.py --portal ... --target ... multi-connection --max-connections 3 --rpc "iscsi-rpc -s SOCK"
 """
@@ -14,6 +15,7 @@ import argparse
 import json
 import shlex
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -129,6 +131,62 @@ def reinstatement(target):
     report(alive(replacement), "  ... and the session goes on over the new connection")
     for connection in (second, other, stranger, joiner, foreign, stale, replacement):
         connection.close()
+
+
+RESERVE6 = bytes([0x16, 0, 0, 0, 0, 0])
+RELEASE6 = bytes([0x17, 0, 0, 0, 0, 0])
+RESERVATION_CONFLICT = 0x18
+
+
+def reinstatement_race(target, rounds):
+    """Session reinstatement while the old session holds RESERVE(6) and has a write waiting for Data-Out, the
+    old connection left open or reset first (every third round); against -m 0x3 the new connection usually lands
+    on the other event loop, so the old one closes there while the new session already runs. Even rounds: the
+    reinstatement released the old session's reservation (another initiator port takes it at once). Odd rounds: the
+    reservation the new session takes survives the old connection's close."""
+    isid = 0x24_0000_0001
+    checker, status = target.login(isid=0x24_0000_0002)
+    report(status == 0, "another initiator port logs in to check the reservation", "0x%04x" % status)
+    current, status = target.login(isid=isid)
+    problems = []
+    slowest = 0.0
+    for index in range(rounds):
+        status = current.execute(RESERVE6)[0]
+        if status != 0:
+            problems.append("round %d: the session's RESERVE(6) got 0x%02x" % (index, status))
+        current.send(current.scsi_command(write10(0, 16), write=True, edtl=8192))
+        reset = index % 3 == 2
+        if reset:
+            current.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            current.close()
+        started = time.monotonic()
+        new, status = target.login(isid=isid)
+        slowest = max(slowest, time.monotonic() - started)
+        if status != 0:
+            problems.append("round %d: the reinstating login got 0x%04x" % (index, status))
+            break
+        if index % 2 == 0:
+            status = checker.execute(RESERVE6)[0]
+            if status != 0:
+                problems.append("round %d: the old session's reservation outlived it (0x%02x)" % (index, status))
+            checker.execute(RELEASE6)
+        else:
+            new.execute(RESERVE6)
+            time.sleep(0.05)
+            status = checker.execute(RESERVE6)[0]
+            if status != RESERVATION_CONFLICT:
+                problems.append("round %d: the new session's reservation was lost (0x%02x)" % (index, status))
+                checker.execute(RELEASE6)
+        if not reset and not current.is_closed(5):
+            problems.append("round %d: the old connection stayed open" % index)
+        current.close()
+        current = new
+    report(not problems, "%d reinstatements of a session holding RESERVE(6) with a write waiting for Data-Out: "
+           "each login answered (slowest %.3f s), the old connection closed, the old reservation released, the new "
+           "one kept" % (rounds, slowest), "; ".join(problems[:5]))
+    report(alive(current), "  ... and the last session works")
+    current.close()
+    checker.close()
 
 
 class MultiConnectionSession:
@@ -366,7 +424,9 @@ def main():
     parser.add_argument("--timeout", type=int, default=2, help="the target's nop_timeout")
     parser.add_argument("--max-connections", type=int, default=2, help="the target's max_connections_per_session")
     parser.add_argument("--rpc", default="iscsi-rpc", help="the rpc client command, with its socket option")
-    parser.add_argument("scenario", choices=["max-sessions", "reinstatement", "keepalive", "multi-connection"])
+    parser.add_argument("--rounds", type=int, default=60, help="reinstatement-race rounds")
+    parser.add_argument("scenario", choices=["max-sessions", "reinstatement", "keepalive", "multi-connection",
+                                             "reinstatement-race"])
     args = parser.parse_args()
     target = Target(args)
     try:
@@ -374,6 +434,8 @@ def main():
             max_sessions(target, args.max)
         elif args.scenario == "reinstatement":
             reinstatement(target)
+        elif args.scenario == "reinstatement-race":
+            reinstatement_race(target, args.rounds)
         elif args.scenario == "multi-connection":
             multi_connection(target, args.rpc, args.max_connections)
         else:

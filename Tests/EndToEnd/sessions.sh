@@ -10,7 +10,9 @@
 # CmdSN gap on one connection filled by the other (commands run in CmdSN order, each answered on its own
 # connection), the fourth connection refused with 0x0206, logout reason 1 (own CID, another CID, unknown CID),
 # a dropped connection failing the session (ERL 0), logout reason 0 closing every connection; on one event loop
-# (-m 0x1) and on two (-m 0x3, where joining connections are moved to the session's loop).
+# (-m 0x1) and on two (-m 0x3, where joining connections are moved to the session's loop). Then, on two loops,
+# 100 session reinstatements of a session holding RESERVE(6) with a write waiting for Data-Out: the old session's
+# reservation goes with it, and the old connection's close on the other loop does not take the new session's.
 #
 # Usage: [E2E_BIN=.build/debug] Tests/EndToEnd/sessions.sh
 set -uo pipefail
@@ -83,6 +85,8 @@ check "iscsi_create_initiator_group 2" rpc iscsi_create_initiator_group 2 ANY 12
 check "iscsi_create_target_node disk1" rpc iscsi_create_target_node disk1 disk1 Malloc0:0 1:2 64 -d
 check "portal listens" e2e_wait_port "$PORT"
 rules multi-connection --max-connections "$MAX_CONNECTIONS"
+section "session reinstatement across event loops (-m 0x3) with RESERVE(6) and a write waiting for Data-Out"
+rules reinstatement-race --rounds 100
 check "iscsi_tgt survived" tgt_alive
 tgt_stop
 check_eq "SIGTERM exits 0" 0 "$?"

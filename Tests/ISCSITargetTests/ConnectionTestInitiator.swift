@@ -97,8 +97,15 @@ final class ConnectionTestInitiator {
         return self.nextTag
     }
 
-    /// Logs in straight from operational negotiation to full feature phase.
-    func login(keys: [String: String], extraKeys: String = "") throws -> LoginResponsePDU {
+    /// Logs in straight from operational negotiation to full feature phase, as initiator port `isid`; with `tsih`,
+    /// as connection `cid` of that open session.
+    func login(
+        keys: [String: String],
+        extraKeys: String = "",
+        isid: UInt64 = 0x8000_0000_0001,
+        tsih: UInt16 = 0,
+        cid: UInt16 = 0
+    ) throws -> LoginResponsePDU {
         var text = "InitiatorName=\(Self.initiatorName)\0"
         for (key, value) in keys.sorted(by: { $0.key < $1.key }) {
             text += "\(key)=\(value)\0"
@@ -109,10 +116,10 @@ final class ConnectionTestInitiator {
                 isTransit: true,
                 currentStage: .loginOperationalNegotiation,
                 nextStage: .fullFeaturePhase,
-                isid: 0x8000_0000_0001,
-                tsih: 0,
+                isid: isid,
+                tsih: tsih,
                 initiatorTaskTag: self.takeTag(),
-                cid: 0,
+                cid: cid,
                 cmdSN: self.cmdSN,
                 expStatSN: self.expStatSN,
                 data: ByteBuffer(string: text)

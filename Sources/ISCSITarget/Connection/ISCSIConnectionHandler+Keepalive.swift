@@ -30,7 +30,8 @@ extension ISCSIConnectionHandler {
         let now = context.eventLoop.now
         if let ping = self.outstandingPing {
             if now - ping.sentAt >= keepalive.timeout {
-                self.close(context: context)
+                // Nothing more can reach a peer that does not answer: what it has not taken is dropped.
+                self.drop(context: context)
             }
             return
         }

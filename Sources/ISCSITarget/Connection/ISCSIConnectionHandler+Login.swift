@@ -168,9 +168,8 @@ extension ISCSIConnectionHandler {
                 maxConnections: Int(parameters.maxConnections)
             )
             if !snapshot.options.allowDuplicatedISID {
-                for connection in previous {
-                    connection.close()
-                }
+                let initiatorPortName = Self.initiatorPortName(sessionRequest.initiatorName, isid: sessionRequest.isid)
+                self.endReinstatedSession(of: previous, on: target, initiatorPortName: initiatorPortName)
             }
         }
         self.session = session
@@ -199,6 +198,25 @@ extension ISCSIConnectionHandler {
             $0.loginPhase = "full_feature_phase"
             $0.tsih = session.identifyingHandle
             $0.targetNodeName = target.map { TargetName.shortName($0.name) } ?? ""
+        }
+    }
+
+    /// Session reinstatement (RFC 7143 §6.3.5): the old session's connections close, and its I_T nexus is lost —
+    /// noted here, before this login is answered, because a connection on another event loop closes later, when the
+    /// new session may already have taken a reservation through the same nexus.
+    private func endReinstatedSession(
+        of connections: [ISCSIConnection],
+        on target: TargetNodeSnapshot,
+        initiatorPortName: String
+    ) {
+        let device = target.scsiDevice
+        for connection in connections {
+            let port = SCSITargetPort(
+                targetName: target.name,
+                portalGroupTag: UInt16(truncatingIfNeeded: connection.info.portalGroupTag)
+            )
+            device.noteNexusLoss(SCSINexus(targetPort: port, initiatorPortName: initiatorPortName))
+            connection.close()
         }
     }
 

@@ -18,6 +18,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     /// peer that does not take its responses cannot make the target buffer without bound; below `low` it
     /// goes on.
     static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20)
+    /// How long a closing connection waits for the peer to take what was written before it (a Logout Response,
+    /// a login failure, a Reject) before it closes anyway: SPDK's `ISCSI_LOGOUT_TIMEOUT`.
+    static let closeLinger = TimeAmount.seconds(5)
 
     enum Phase {
         case login
@@ -148,7 +151,10 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         self.phase = .closing
         let sessionGoesOn = self.leaveSession()
         self.cancelTasks()
-        if !sessionGoesOn, let device = self.session?.device, let nexus = self.session?.nexus {
+        // A session that a reinstatement replaced is no longer registered: its I_T nexus loss was noted when the new
+        // session took over, whose state the nexus is now.
+        let wasRegistered = self.sessionKey.map { self.sessions.remove(self.connection, for: $0) } ?? false
+        if !sessionGoesOn, wasRegistered, let device = self.session?.device, let nexus = self.session?.nexus {
             device.noteNexusLoss(nexus)
         }
         self.session = nil
@@ -158,9 +164,6 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         }
         self.connection.update { $0.state = "exited" }
         self.registry.remove(self.connection)
-        if let key = self.sessionKey {
-            self.sessions.remove(self.connection, for: key)
-        }
         self.sessions.releaseSlot(of: self.connection)
         self.logoutDeadline?.cancel()
         self.loginDeadline?.cancel()
@@ -354,7 +357,9 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         context.flush()
     }
 
-    /// Flushes what was written, then closes (once the writes before it are on the wire).
+    /// Flushes what was written, then closes once the writes before it are on the wire, or after `closeLinger`
+    /// when the peer does not take them: a peer that stopped reading cannot keep a closing connection (its session
+    /// slot, its reservations) forever.
     func close(context: ChannelHandlerContext) {
         guard self.phase != .closing else { return }
         self.phase = .closing
@@ -365,9 +370,21 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
         // An empty write completes after every write queued before it.
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(self.wrapOutboundOut(channel.allocator.buffer(capacity: 0)), promise: promise)
-        promise.futureResult.whenComplete { _ in
+        let linger = context.eventLoop.scheduleTask(in: Self.closeLinger) {
             channel.close(promise: nil)
         }
+        promise.futureResult.whenComplete { _ in
+            linger.cancel()
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Closes at once, dropping what the peer has not taken: for a peer that no longer answers.
+    func drop(context: ChannelHandlerContext) {
+        guard self.phase != .closing else { return }
+        self.phase = .closing
+        self.connection.update { $0.state = "exiting" }
+        context.close(promise: nil)
     }
 
     /// The next Target Transfer Tag (never the reserved 0xffffffff).

@@ -91,11 +91,17 @@ final class SessionTable: Sendable {
     }
 
     /// Takes `connection` out of session `key`; the session is forgotten with its last connection.
-    func remove(_ connection: ISCSIConnection, for key: Key) {
+    /// - Returns: whether `connection` was one of the session's connections: not once a reinstatement replaced it.
+    func remove(_ connection: ISCSIConnection, for key: Key) -> Bool {
         self.state.withLock { state in
-            guard var session = state.sessions[key] else { return }
-            session.connections.removeAll { $0 === connection }
+            guard var session = state.sessions[key],
+                let index = session.connections.firstIndex(where: { $0 === connection })
+            else {
+                return false
+            }
+            session.connections.remove(at: index)
             state.sessions[key] = session.connections.isEmpty ? nil : session
+            return true
         }
     }
 
