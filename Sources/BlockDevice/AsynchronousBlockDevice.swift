@@ -9,12 +9,13 @@ import NIOCore
 /// event loop. Range and read-only checks are the device's, as for the synchronous requests.
 public protocol AsynchronousBlockDevice: BlockDevice {
     /// Reads `blocks` blocks starting at `lba` and appends them to `buffer`, which the device holds, unmoved, until
-    /// it hands it back to `completion` (unchanged on failure).
+    /// it hands it back to `completion` (unchanged on failure). The device keeps no reference to it then: the caller
+    /// writes a header in front of the data in the same buffer, which another reference would turn into a copy.
     func submitRead(
         lba: UInt64,
         blocks: UInt32,
         into buffer: consuming ByteBuffer,
-        completion: @escaping @Sendable (BlockIOStatus, ByteBuffer) -> Void
+        completion: @escaping @Sendable (BlockIOStatus, consuming ByteBuffer) -> Void
     )
 
     /// Writes the concatenated readable bytes of `segments`, a whole number of blocks, starting at `lba`; with

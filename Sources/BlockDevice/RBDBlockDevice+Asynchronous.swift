@@ -13,33 +13,33 @@ extension RBDBlockDevice: AsynchronousBlockDevice {
         lba: UInt64,
         blocks: UInt32,
         into buffer: consuming ByteBuffer,
-        completion: @escaping @Sendable (BlockIOStatus, ByteBuffer) -> Void
+        completion: @escaping @Sendable (BlockIOStatus, consuming ByteBuffer) -> Void
     ) {
         var target = consume buffer
         guard let (offset, length) = self.byteRange(lba: lba, blocks: UInt64(blocks)) else {
-            return completion(.failed(.outOfRange), target)
+            return completion(.failed(.outOfRange), consume target)
         }
         guard length > 0 else {
-            return completion(.success, target)
+            return completion(.success, consume target)
         }
         // Unique storage with room for the data: it does not move while `held` keeps it and nobody writes to it.
         target.reserveCapacity(minimumWritableBytes: length)
         let destination = target.withUnsafeMutableWritableBytes { $0.baseAddress }
-        let held = target
+        let held = ReadTarget(consume target)
         let result = RBDRequest.submit(
             { tag in crbd_aio_read(self.image.handle, offset, length, destination, tag) },
             completion: { result in
+                var filled = held.take()
                 // A short read means the image shrank under us: the buffer stays as it was.
                 guard result == Int64(length) else {
-                    return completion(.failed(.ioError), held)
+                    return completion(.failed(.ioError), consume filled)
                 }
-                var filled = held
                 filled.moveWriterIndex(forwardBy: length)
-                completion(.success, filled)
+                completion(.success, consume filled)
             }
         )
         if result < 0 {
-            completion(.failed(.ioError), held)
+            completion(.failed(.ioError), held.take())
         }
     }
 
@@ -216,5 +216,21 @@ private final class IOVectors: @unchecked Sendable {
 
     deinit {
         self.base.deallocate()
+    }
+}
+
+/// The buffer of one `rbd_aio_read` while librbd fills it: taken back, not copied, by the completion, which then
+/// holds the only reference. Filled in before the submission and taken once by the completion, which librbd runs
+/// after the submission: never touched by two threads at once.
+private final class ReadTarget: @unchecked Sendable {
+    private var buffer: ByteBuffer?
+
+    init(_ buffer: consuming ByteBuffer) {
+        self.buffer = buffer
+    }
+
+    /// The buffer; the box holds nothing after.
+    func take() -> ByteBuffer {
+        self.buffer.take() ?? ByteBuffer()
     }
 }

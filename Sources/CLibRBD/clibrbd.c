@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 // Prototypes of librados/librbd 16.2 (rados/librados.h, rbd/librbd.h); the handles are opaque pointers.
 typedef int (*rados_create_fn)(void **cluster, const char *id);
@@ -155,7 +156,10 @@ void crbd_shutdown(void *cluster) {
 // Images open now. librbd releases an image's exclusive lock and header watch only in rbd_close: an image still open
 // when the process exits would keep other clients from writing until the OSD expires the dead client's watch (about
 // 30 s). So the exit handler closes the images nobody closed, and waits for the closes under way on other threads
-// (a device released while the process shuts down), which exit would otherwise cut short.
+// (a device released while the process shuts down), which exit would otherwise cut short. rbd_close waits for the
+// image's requests in flight, which a cluster that stopped answering never ends: the handler closes each image on a
+// thread of its own and waits a bounded time, then ends the process at once (`_exit` with the status `exit` was
+// given), since the destructors that run after it would tear librados down under threads still inside it.
 struct open_image {
     void *io_context;
     void *image;
@@ -167,7 +171,7 @@ static pthread_cond_t open_image_closed = PTHREAD_COND_INITIALIZER;
 static struct open_image *open_images;
 static pthread_once_t exit_handler_once = PTHREAD_ONCE_INIT;
 
-/// How long the exit handler waits for closes under way on other threads.
+/// How long the exit handler waits for the images to close.
 static const int exit_close_wait_seconds = 10;
 
 /// Closes `entry`'s image (marked closing by the caller, with the lock not held) and then forgets it.
@@ -185,7 +189,13 @@ static void close_entry(struct open_image *entry) {
     free(entry);
 }
 
-static void close_open_images(void) {
+static void *close_entry_thread(void *entry) {
+    close_entry(entry);
+    return NULL;
+}
+
+static void close_open_images(int status, void *unused) {
+    (void)unused;
     pthread_mutex_lock(&open_images_lock);
     for (;;) {
         struct open_image *entry = open_images;
@@ -197,7 +207,14 @@ static void close_open_images(void) {
         }
         entry->closing = 1;
         pthread_mutex_unlock(&open_images_lock);
-        close_entry(entry);
+        pthread_t thread;
+        pthread_attr_t attributes;
+        pthread_attr_init(&attributes);
+        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&thread, &attributes, close_entry_thread, entry) != 0) {
+            close_entry(entry);
+        }
+        pthread_attr_destroy(&attributes);
         pthread_mutex_lock(&open_images_lock);
     }
     struct timespec deadline;
@@ -208,11 +225,18 @@ static void close_open_images(void) {
             break;
         }
     }
+    int stuck = open_images != NULL;
     pthread_mutex_unlock(&open_images_lock);
+    if (stuck) {
+        fprintf(stderr, "librbd did not close every image within %d s (the cluster does not answer): exiting\n",
+                exit_close_wait_seconds);
+        fflush(NULL);
+        _exit(status);
+    }
 }
 
 static void install_exit_handler(void) {
-    atexit(close_open_images);
+    on_exit(close_open_images, NULL);
 }
 
 int crbd_open(void *cluster, const char *pool_name, const char *image_name, int read_only, void **image) {

@@ -37,7 +37,7 @@ extension SCSIDevice {
         dataOut: [ByteBuffer],
         dataIn: consuming ByteBuffer,
         on eventLoop: any EventLoop,
-        completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
+        completion: @escaping @Sendable (SCSICompletion, consuming ByteBuffer) -> Void
     ) {
         guard let logicalUnit = prepared.logicalUnit,
             let device = logicalUnit.asynchronousBlockDevice,
@@ -47,15 +47,20 @@ extension SCSIDevice {
         }
         let start = NIODeadline.now()
         let dataOutLength = prepared.dataOutLength
-        // Runs on the device's thread: the rest of the work belongs to the connection's loop.
-        let finish: @Sendable (SCSICompletion, ByteBuffer) -> Void = { outcome, dataIn in
+        // Runs on the device's thread: the rest of the work belongs to the connection's loop. The data-in travels
+        // in a box the loop empties, so that `completion` gets the only reference to it (no copy when a header is
+        // written in front of the data).
+        let finish: @Sendable (SCSICompletion, consuming ByteBuffer) -> Void = { outcome, dataIn in
+            let box = NIOLoopBoundBox.makeBoxSendingValue(consume dataIn, eventLoop: eventLoop)
             eventLoop.execute {
                 var outcome = outcome
                 let latency = UInt64(max(0, (NIODeadline.now() - start).nanoseconds))
                 let bytes = kind == .read ? outcome.dataInLength : dataOutLength
                 let throttle = device.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
                 outcome.responseDelay = device.responseDelay(for: kind) + throttle
-                completion(outcome, dataIn)
+                let dataIn = box.value
+                box.value = ByteBuffer()
+                completion(outcome, consume dataIn)
             }
         }
         switch prepared.operation {
@@ -137,13 +142,13 @@ extension LogicalUnit {
         limit: Int,
         into dataIn: consuming ByteBuffer,
         on device: any AsynchronousBlockDevice,
-        completion: @escaping @Sendable (SCSICompletion, ByteBuffer) -> Void
+        completion: @escaping @Sendable (SCSICompletion, consuming ByteBuffer) -> Void
     ) {
         let dataIn = consume dataIn
         let blockSize = Int(device.blockSize)
         let bytes = min(Int(transfer.transferLength) * blockSize, limit)
         guard bytes > 0 else {
-            return completion(.good(), dataIn)
+            return completion(.good(), consume dataIn)
         }
         guard self.atomicWriteGate.tryEnterShared() else {
             // An atomic command runs or waits on this logical unit: read after it, without waiting on this thread.
@@ -158,12 +163,15 @@ extension LogicalUnit {
         let lba = transfer.logicalBlockAddress
         device.submitRead(lba: lba, blocks: blocks, into: consume dataIn) { status, dataIn in
             self.atomicWriteGate.leaveShared()
+            var dataIn = consume dataIn
             guard case .success = status else {
-                return completion(.checkCondition(SenseData(failure: status, direction: .read, lba: lba)), dataIn)
+                return completion(
+                    .checkCondition(SenseData(failure: status, direction: .read, lba: lba)),
+                    consume dataIn
+                )
             }
-            var dataIn = dataIn
             dataIn.moveWriterIndex(to: start + bytes)
-            completion(.good(dataInLength: bytes), dataIn)
+            completion(.good(dataInLength: bytes), consume dataIn)
         }
     }
 

@@ -193,8 +193,19 @@ bdevs = [e['params']['name'] + ':' + str(e['params'].get('cluster_name')) for e 
 print(' '.join(cluster + bdevs))" "$CONFIG")"
 before=$(rpc bdev_get_bdevs)
 clusters=$(rpc bdev_rbd_get_clusters_info)
+# SIGTERM while reads are in flight: each connection stops taking commands and waits for its requests at librbd to
+# come back before it closes, so no completion arrives after the event loops are gone. (iscsi-perf does not notice
+# that the target went away, nor exit on SIGTERM: it is killed.)
+iscsi-perf -t 30 -m 16 -b 256 "$URL" >/dev/null 2>&1 &
+perf_pid=$!
+e2e_track "$perf_pid"
+sleep 2
 tgt_stop
-check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
+check_eq "SIGTERM with 16 reads of 128 KiB in flight stops iscsi_tgt with status 0" "0" "$?"
+kill -KILL "$perf_pid" 2>/dev/null
+wait "$perf_pid" 2>/dev/null
+check_eq "no librbd completion came after the event loops stopped (the log says nothing of it)" "0" \
+    "$(grep -c 'Cannot schedule tasks' "$TGT_LOG")"
 # Closed at exit, so its exclusive lock is free at once (not after the OSD expires a dead client's watch, ~30 s).
 check_eq "no client has rbdpool/lun512 open any more (rbd status)" '{"watchers":[]}' \
     "$(timeout 60 rbd status --format json rbdpool/lun512 2>&1)"
@@ -272,4 +283,27 @@ check "bdev_rbd_delete Rbd0, Rbd2 and Rbd3, then bdev_rbd_unregister_cluster cep
 check_eq "no cluster is left" "[]" "$(rpc bdev_rbd_get_clusters_info)"
 tgt_stop
 check_eq "SIGTERM stops iscsi_tgt with status 0" "0" "$?"
+
+section "SIGTERM while the cluster does not answer"
+# The OSD stopped with reads in flight: the connection waits 10 s for them, then closes; librbd's rbd_close waits for
+# them too, so the exit handler gives the images 10 s and then ends the process.
+tgt_start stalled -c "$CONFIG" || fail "iscsi_tgt restarts from the saved config"
+e2e_wait_port "$PORT"
+iscsi-perf -t 90 -m 16 -b 256 "$URL" >/dev/null 2>&1 &
+perf_pid=$!
+e2e_track "$perf_pid"
+sleep 2
+osd_pid=$(cat "$CEPH_DIR/run/osd.0.pid")
+kill -STOP "$osd_pid"
+sleep 1
+started=$SECONDS
+tgt_stop
+status=$?
+took=$((SECONDS - started))
+kill -CONT "$osd_pid"
+kill -KILL "$perf_pid" 2>/dev/null
+wait "$perf_pid" 2>/dev/null
+check_eq "SIGTERM with the OSD stopped: iscsi_tgt exits with status 0 (in $took s)" "0" "$status"
+check "it waited for the requests at librbd, then gave up (log)" grep -q "still at the block device after 10 s" "$TGT_LOG"
+check "the exit handler gave the images 10 s, then exited (log)" grep -q "did not close every image" "$TGT_LOG"
 e2e_finish

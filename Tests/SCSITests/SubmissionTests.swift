@@ -61,15 +61,16 @@ final class QueuedBlockDevice: AsynchronousBlockDevice {
         lba: UInt64,
         blocks: UInt32,
         into buffer: consuming ByteBuffer,
-        completion: @escaping @Sendable (BlockIOStatus, ByteBuffer) -> Void
+        completion: @escaping @Sendable (BlockIOStatus, consuming ByteBuffer) -> Void
     ) {
-        let buffer = buffer
+        // Handed back without a reference left behind, as the protocol asks.
+        let held = Mutex<ByteBuffer?>(consume buffer)
         self.queue.async {
-            var buffer = buffer
+            var buffer = held.withLock { $0.take() } ?? ByteBuffer()
             let status =
                 self.failure.withLock { $0 }.map { .failed($0) }
                 ?? self.base.read(lba: lba, blocks: blocks, into: &buffer)
-            completion(status, buffer)
+            completion(status, consume buffer)
         }
     }
 
@@ -175,6 +176,14 @@ extension QueuedBlockDevice: AtomicCompareAndWriteDevice {
         return try await promise.futureResult.get()
     }
 
+    /// Whether `buffer`'s storage is referenced by `buffer` alone: writing into it then leaves it where it is.
+    private static func isUniquelyReferenced(_ buffer: consuming ByteBuffer) -> Bool {
+        var buffer = consume buffer
+        let before = buffer.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        buffer.setInteger(UInt8(0), at: buffer.readerIndex)
+        return buffer.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == before
+    }
+
     @Test func onlyBlockCommandsOfAnAsynchronousDeviceAreSubmitted() throws {
         let fixture = try SCSITestFixture(blockDevice: QueuedBlockDevice())
         let data = [ByteBuffer(repeating: 1, count: 1024)]
@@ -194,6 +203,28 @@ extension QueuedBlockDevice: AtomicCompareAndWriteDevice {
 
         let malloc = try SCSITestFixture()
         #expect(try !malloc.device.canSubmit(#require(self.prepared(malloc, Self.read10)), dataOut: []))
+    }
+
+    @Test func aSubmittedReadHandsItsDataBackWithTheOnlyReference() async throws {
+        // The connection writes the Data-In header in front of the data in the same buffer: a second reference
+        // left on the way (a closure's capture) would make that write copy the whole read.
+        let fixture = try SCSITestFixture(blockDevice: QueuedBlockDevice())
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let read = try #require(self.prepared(fixture, Self.read10))
+        let fresh = Self.isUniquelyReferenced(ByteBuffer(repeating: 1, count: 8))
+        let shared = ByteBuffer(repeating: 1, count: 8)
+        let stillShared = Self.isUniquelyReferenced(shared)
+        #expect(fresh && !stillShared)
+        for _ in 0..<20 {
+            let promise = eventLoop.makePromise(of: Bool.self)
+            var room = ByteBuffer()
+            room.reserveCapacity(1024)
+            fixture.device.submit(read, dataOut: [], dataIn: consume room, on: eventLoop) { completion, dataIn in
+                let unique = Self.isUniquelyReferenced(consume dataIn)
+                promise.succeed(unique && completion == .good(dataInLength: 1024))
+            }
+            #expect(try await promise.futureResult.get())
+        }
     }
 
     @Test func aSubmittedWriteAndReadCompleteOnTheLoop() async throws {

@@ -71,8 +71,20 @@ final class ISCSIConnection: ISCSIConnectionHandle {
         self.channel.close(promise: nil)
     }
 
+    /// Stops taking commands, waits (at most ``ISCSIConnectionHandler/drainTimeout``) for the commands an
+    /// asynchronous block device still carries out to come back and be answered, then closes.
     func shutdown() async {
-        self.channel.close(promise: nil)
-        try? await self.channel.closeFuture.get()
+        let channel = self.channel
+        let drained = channel.eventLoop.flatSubmit {
+            guard let handler = try? channel.pipeline.syncOperations.handler(type: ISCSIConnectionHandler.self),
+                let context = handler.context
+            else {
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
+            return handler.drain(context: context)
+        }
+        try? await drained.get()
+        channel.close(promise: nil)
+        try? await channel.closeFuture.get()
     }
 }

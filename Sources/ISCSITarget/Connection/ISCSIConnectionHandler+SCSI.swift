@@ -277,6 +277,7 @@ extension ISCSIConnectionHandler {
                 payload: .running
             )
         )
+        self.commandsAtDevice += 1
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         device.submit(prepared, dataOut: dataOut, dataIn: consume dataIn, on: context.eventLoop) {
             completion,
@@ -284,21 +285,23 @@ extension ISCSIConnectionHandler {
             handler.value.finishSubmitted(
                 command,
                 with: completion,
-                dataIn: dataIn,
+                dataIn: consume dataIn,
                 wantedLength: wantedLength,
                 meter: meter
             )
         }
     }
 
-    /// Answers a command the device completed, unless task management terminated it or the connection ended.
+    /// Answers a command the device completed, unless task management terminated it or the connection ended; a
+    /// drain waiting for it ends once the answer is flushed.
     private func finishSubmitted(
         _ command: SCSICommandPDU,
         with completion: SCSICompletion,
-        dataIn: ByteBuffer,
+        dataIn: consuming ByteBuffer,
         wantedLength: Int?,
         meter: CommandMeter
     ) {
+        defer { self.noteCommandReturnedFromDevice() }
         guard let context = self.context, self.phase == .fullFeature,
             let task = self.session?.tasks[command.initiatorTaskTag], case .running = task.payload
         else {
@@ -308,7 +311,7 @@ extension ISCSIConnectionHandler {
         self.finish(
             command,
             with: completion,
-            dataIn: dataIn,
+            dataIn: consume dataIn,
             wantedLength: wantedLength,
             meter: meter,
             context: context

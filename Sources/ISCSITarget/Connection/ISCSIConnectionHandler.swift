@@ -88,6 +88,13 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     static let gatheredOutputLimit = 64 * 1024
     /// Set while decoding waits for the outbound buffer to drain (reading is off meanwhile).
     private var isPausedForWritability = false
+    /// Commands handed to an asynchronous block device (RBD) whose completion has not come back yet, terminated ones
+    /// included: the device carries them out all the same.
+    @exclusivity(unchecked) var commandsAtDevice = 0
+    /// Set once the connection drains for shutdown (`drain(context:)`): it decodes no more commands.
+    var isDraining = false
+    /// Completed when a drain is over: every command at the device came back, or the drain timed out.
+    var drainPromise: EventLoopPromise<Void>?
 
     init(
         connection: ISCSIConnection,
@@ -180,7 +187,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
     /// Decodes and handles the buffered PDUs while the connection is writable. Past the outbound high watermark
     /// the rest stays buffered and reading stops until `channelWritabilityChanged` says the peer caught up.
     private func handleReceivedPDUs(context: ChannelHandlerContext) {
-        while self.phase != .closing {
+        while self.phase != .closing, !self.isDraining {
             guard context.channel.isWritable else {
                 self.isPausedForWritability = true
                 try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
@@ -207,7 +214,7 @@ final class ISCSIConnectionHandler: ChannelInboundHandler {
             self.isPausedForWritability = false
             self.handleReceivedPDUs(context: context)
             self.flushIfNeeded(context: context)
-            if !self.isPausedForWritability {
+            if !self.isPausedForWritability, !self.isDraining {
                 try? context.channel.syncOptions?.setOption(ChannelOptions.autoRead, value: true)
             }
         }
