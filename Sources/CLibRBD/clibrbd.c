@@ -1,4 +1,5 @@
 #include "CLibRBD.h"
+#include "clibrbd_open_images.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -237,6 +238,21 @@ static void close_open_images(int status, void *unused) {
 
 static void install_exit_handler(void) {
     on_exit(close_open_images, NULL);
+}
+
+int crbd_hold_open_image(void *image) {
+    pthread_mutex_lock(&open_images_lock);
+    for (struct open_image *entry = open_images; entry != NULL; entry = entry->next) {
+        if (entry->image == image && !entry->closing) {
+            return 1;
+        }
+    }
+    pthread_mutex_unlock(&open_images_lock);
+    return 0;
+}
+
+void crbd_release_open_image(void) {
+    pthread_mutex_unlock(&open_images_lock);
 }
 
 int crbd_open(void *cluster, const char *pool_name, const char *image_name, int read_only, void **image) {

@@ -1,4 +1,5 @@
 #include "CLibRBD.h"
+#include "clibrbd_open_images.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -39,5 +40,14 @@ int crbd_update_watch(void *image, uint64_t *handle, crbd_update_callback callba
 
 int crbd_update_unwatch(void *image, uint64_t handle) {
     pthread_once(&update_once, load_update);
-    return update.unwatch == NULL ? -ENOSYS : update.unwatch(image, handle);
+    if (update.unwatch == NULL) {
+        return -ENOSYS;
+    }
+    // Closed by the exit handler (the process exits while a device is released): rbd_close ended the watch.
+    if (!crbd_hold_open_image(image)) {
+        return -ESHUTDOWN;
+    }
+    int result = update.unwatch(image, handle);
+    crbd_release_open_image();
+    return result;
 }
