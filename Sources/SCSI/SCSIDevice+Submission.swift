@@ -63,6 +63,8 @@ extension SCSIDevice {
                 completion(outcome, consume dataIn)
             }
         }
+        // Commands other than reads return no data-in.
+        let answer: @Sendable (SCSICompletion) -> Void = { finish($0, ByteBuffer()) }
         switch prepared.operation {
         case .blockTransfer(let transfer) where transfer.direction == .read:
             logicalUnit.submitRead(
@@ -73,64 +75,56 @@ extension SCSIDevice {
                 completion: finish
             )
         case .blockTransfer(let transfer):
-            let held = dataIn
             logicalUnit.submitWrite(
                 transfer,
                 dataOut: Self.trim(dataOut, to: dataOutLength),
                 on: device,
-                completion: { finish($0, held) }
+                completion: answer
             )
         case .unmap(let unmap):
-            let held = dataIn
             logicalUnit.submitUnmap(
                 unmap,
                 parameters: Self.gather(dataOut, length: dataOutLength),
                 on: device,
-                completion: { finish($0, held) }
+                completion: answer
             )
         case .writeSame(let writeSame):
-            let held = dataIn
             logicalUnit.submitWriteSame(
                 writeSame,
                 pattern: Self.gather(dataOut, length: dataOutLength),
                 on: device,
-                completion: { finish($0, held) }
+                completion: answer
             )
         case .compareAndWrite(let command):
-            let held = dataIn
             logicalUnit.submitCompareAndWrite(
                 command,
                 data: Self.gather(dataOut, length: dataOutLength),
                 on: device,
-                completion: { finish($0, held) }
+                completion: answer
             )
         case .verify(let command):
-            let held = dataIn
             logicalUnit.submitVerify(
                 command,
                 data: Self.gather(dataOut, length: dataOutLength),
                 on: device,
-                completion: { finish($0, held) }
+                completion: answer
             )
         case .orWrite(let command):
-            let held = dataIn
             logicalUnit.submitOrWrite(
                 command,
                 data: Self.gather(dataOut, length: dataOutLength),
                 on: device,
-                completion: { finish($0, held) }
+                completion: answer
             )
         case .writeAtomic(let command):
-            let held = dataIn
             logicalUnit.submitWriteAtomic(
                 command,
                 dataOut: Self.trim(dataOut, to: dataOutLength),
                 on: device,
-                completion: { finish($0, held) }
+                completion: answer
             )
         default:
-            let held = dataIn
-            logicalUnit.submitSynchronizeCache(on: device, completion: { finish($0, held) })
+            logicalUnit.submitSynchronizeCache(on: device, completion: answer)
         }
     }
 }
