@@ -47,20 +47,26 @@ extension SCSIDevice {
         }
         let start = NIODeadline.now()
         let dataOutLength = prepared.dataOutLength
-        // Runs on the device's thread: the rest of the work belongs to the connection's loop. The data-in travels
-        // in a box the loop empties, so that `completion` gets the only reference to it (no copy when a header is
-        // written in front of the data).
+        // Runs on the device's thread: the rest of the work belongs to the connection's loop.
         let finish: @Sendable (SCSICompletion, consuming ByteBuffer) -> Void = { outcome, dataIn in
+            guard dataIn.readableBytes > 0 else {
+                return eventLoop.execute {
+                    completion(
+                        Self.accounted(outcome, of: kind, on: device, since: start, dataOutLength: dataOutLength),
+                        ByteBuffer()
+                    )
+                }
+            }
+            // Read data travels in a box the loop empties, so that `completion` gets the only reference to it (no
+            // copy when a header is written in front of the data).
             let box = NIOLoopBoundBox.makeBoxSendingValue(consume dataIn, eventLoop: eventLoop)
             eventLoop.execute {
-                var outcome = outcome
-                let latency = UInt64(max(0, (NIODeadline.now() - start).nanoseconds))
-                let bytes = kind == .read ? outcome.dataInLength : dataOutLength
-                let throttle = device.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
-                outcome.responseDelay = device.responseDelay(for: kind) + throttle
                 let dataIn = box.value
                 box.value = ByteBuffer()
-                completion(outcome, consume dataIn)
+                completion(
+                    Self.accounted(outcome, of: kind, on: device, since: start, dataOutLength: dataOutLength),
+                    consume dataIn
+                )
             }
         }
         // Commands other than reads return no data-in.
@@ -126,6 +132,25 @@ extension SCSIDevice {
         default:
             logicalUnit.submitSynchronizeCache(on: device, completion: answer)
         }
+    }
+}
+
+extension SCSIDevice {
+    /// `outcome` with its block I/O counted in `device`'s accounting and its response delay set (the device's
+    /// delay plus a QoS throttle), as the synchronous path does.
+    fileprivate static func accounted(
+        _ outcome: SCSICompletion,
+        of kind: BlockIOKind,
+        on device: any AsynchronousBlockDevice,
+        since start: NIODeadline,
+        dataOutLength: Int
+    ) -> SCSICompletion {
+        var outcome = outcome
+        let latency = UInt64(max(0, (NIODeadline.now() - start).nanoseconds))
+        let bytes = kind == .read ? outcome.dataInLength : dataOutLength
+        let throttle = device.ioAccounting?.record(kind, bytes: bytes, latencyNanoseconds: latency) ?? .zero
+        outcome.responseDelay = device.responseDelay(for: kind) + throttle
+        return outcome
     }
 }
 
